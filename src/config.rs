@@ -1,0 +1,299 @@
+//! Typed settings: an optional TOML file under `SITREP_*` environment
+//! variables, validated once at start-up so a mistake is reported before the
+//! service takes traffic.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+/// Settings as written by the operator, before validation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSettings {
+    pub database_url: String,
+    pub listen: String,
+    pub base_url: Option<String>,
+    pub smtp_url: Option<String>,
+    pub mail_dir: String,
+    pub mail_from: String,
+    pub page_name: String,
+    pub page_id: String,
+    pub time_zone: String,
+    pub templates_dir: Option<String>,
+    pub db_pool_size: u32,
+    pub revision_poll_ms: u64,
+    pub session_hours: u32,
+    pub login_burst: u32,
+    pub login_per_minute: u32,
+    pub log_format: String,
+}
+
+impl Default for RawSettings {
+    fn default() -> Self {
+        RawSettings {
+            database_url: "sqlite://sitrep.db".into(),
+            listen: "127.0.0.1:8080".into(),
+            base_url: None,
+            smtp_url: None,
+            mail_dir: "./mail".into(),
+            mail_from: "Sitrep <status@localhost>".into(),
+            page_name: "Sitrep".into(),
+            page_id: "sitrep".into(),
+            time_zone: "Etc/UTC".into(),
+            templates_dir: None,
+            db_pool_size: 8,
+            revision_poll_ms: 500,
+            session_hours: 12,
+            login_burst: 10,
+            login_per_minute: 10,
+            log_format: "text".into(),
+        }
+    }
+}
+
+/// Where the data lives, decided by the URL scheme.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// `sqlite://path/to/file.db` (relative to the working directory) or `sqlite:///abs/path.db`.
+    Sqlite(PathBuf),
+    /// `postgres://user:pass@host/db` or `postgresql://…`.
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    pub fn parse(value: &str) -> anyhow::Result<Self> {
+        if let Some(path) = value.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                bail!("SITREP_DATABASE_URL {value:?} has no file path: write sqlite://sitrep.db");
+            }
+            return Ok(DatabaseUrl::Sqlite(PathBuf::from(path)));
+        }
+        if value.starts_with("postgres://") || value.starts_with("postgresql://") {
+            Url::parse(value).with_context(|| {
+                "SITREP_DATABASE_URL is not a valid PostgreSQL URL: write postgres://user:password@host:5432/database"
+            })?;
+            return Ok(DatabaseUrl::Postgres(value.to_string()));
+        }
+        bail!(
+            "SITREP_DATABASE_URL must start with sqlite:// or postgres:// (got {:?})",
+            value.split("://").next().unwrap_or(value)
+        )
+    }
+
+    /// The URL with any password masked, for logs.
+    pub fn redacted(&self) -> String {
+        match self {
+            DatabaseUrl::Sqlite(path) => format!("sqlite://{}", path.display()),
+            DatabaseUrl::Postgres(url) => redact_url(url),
+        }
+    }
+}
+
+fn redact_url(value: &str) -> String {
+    match Url::parse(value) {
+        Ok(mut url) => {
+            if url.password().is_some() {
+                let _ = url.set_password(Some("***"));
+            }
+            url.to_string()
+        }
+        Err(_) => "<invalid url>".into(),
+    }
+}
+
+/// Where outgoing mail goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MailTransport {
+    /// `smtp://host:port` (STARTTLS when offered) or `smtps://host:port` (TLS), credentials in the URL.
+    Smtp(Url),
+    /// No relay configured: each message is written as an `.eml` file in this folder.
+    Files(PathBuf),
+}
+
+/// Validated settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database: DatabaseUrl,
+    pub listen: SocketAddr,
+    pub base_url: Url,
+    pub mail: MailTransport,
+    pub mail_from: String,
+    pub page_name: String,
+    pub page_id: String,
+    pub time_zone: chrono_tz::Tz,
+    pub templates_dir: Option<PathBuf>,
+    pub db_pool_size: u32,
+    pub revision_poll: Duration,
+    pub session_lifetime: chrono::Duration,
+    pub login_burst: u32,
+    pub login_per_minute: u32,
+    pub json_logs: bool,
+}
+
+impl Settings {
+    /// Reads `config_file` (if given, it must exist; otherwise `sitrep.toml` is
+    /// used when present) and the `SITREP_*` environment variables.
+    pub fn load(config_file: Option<&Path>) -> anyhow::Result<Settings> {
+        let mut figment = Figment::from(Serialized::defaults(RawSettings::default()));
+        match config_file {
+            Some(path) => {
+                if !path.exists() {
+                    bail!("configuration file {} does not exist", path.display());
+                }
+                figment = figment.merge(Toml::file(path));
+            }
+            None => figment = figment.merge(Toml::file("sitrep.toml")),
+        }
+        let figment = figment.merge(Env::prefixed("SITREP_").ignore(&["config"]));
+        let raw: RawSettings = figment
+            .extract()
+            .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+        Settings::validate(raw)
+    }
+
+    pub fn validate(raw: RawSettings) -> anyhow::Result<Settings> {
+        let database = DatabaseUrl::parse(&raw.database_url)?;
+        let listen: SocketAddr = raw.listen.parse().with_context(|| {
+            format!("SITREP_LISTEN {:?} is not an address: write 127.0.0.1:8080 or 0.0.0.0:8080", raw.listen)
+        })?;
+        let base_url = match raw.base_url.as_deref().filter(|s| !s.is_empty()) {
+            Some(value) => {
+                let url = Url::parse(value).with_context(|| {
+                    format!("SITREP_BASE_URL {value:?} is not a URL: write https://status.example.com")
+                })?;
+                if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+                    bail!("SITREP_BASE_URL {value:?} must be an http:// or https:// URL with a host");
+                }
+                url
+            }
+            None => Url::parse(&format!("http://{listen}")).context("building the default base URL")?,
+        };
+        let mail = match raw.smtp_url.as_deref().filter(|s| !s.is_empty()) {
+            Some(value) => {
+                let url = Url::parse(value).with_context(|| {
+                    format!("SITREP_SMTP_URL is not a URL: write smtp://user:password@relay.example.com:587 (got {})", redact_url(value))
+                })?;
+                if !matches!(url.scheme(), "smtp" | "smtps") || url.host().is_none() {
+                    bail!("SITREP_SMTP_URL must be smtp://host:port or smtps://host:port (got {})", redact_url(value));
+                }
+                MailTransport::Smtp(url)
+            }
+            None => MailTransport::Files(PathBuf::from(&raw.mail_dir)),
+        };
+        let time_zone: chrono_tz::Tz = raw.time_zone.parse().map_err(|_| {
+            anyhow::anyhow!(
+                "SITREP_TIME_ZONE {:?} is not an IANA time zone: write Etc/UTC or Europe/Paris",
+                raw.time_zone
+            )
+        })?;
+        if raw.page_name.trim().is_empty() {
+            bail!("SITREP_PAGE_NAME must not be empty");
+        }
+        if raw.page_id.is_empty() || !raw.page_id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            bail!("SITREP_PAGE_ID must be letters, digits, - or _ (got {:?})", raw.page_id);
+        }
+        if raw.db_pool_size == 0 || raw.db_pool_size > 200 {
+            bail!("SITREP_DB_POOL_SIZE must be between 1 and 200 (got {})", raw.db_pool_size);
+        }
+        if raw.revision_poll_ms < 50 {
+            bail!("SITREP_REVISION_POLL_MS must be at least 50 (got {})", raw.revision_poll_ms);
+        }
+        if raw.session_hours == 0 {
+            bail!("SITREP_SESSION_HOURS must be at least 1");
+        }
+        if raw.login_burst == 0 || raw.login_per_minute == 0 {
+            bail!("SITREP_LOGIN_BURST and SITREP_LOGIN_PER_MINUTE must be at least 1");
+        }
+        let json_logs = match raw.log_format.as_str() {
+            "text" => false,
+            "json" => true,
+            other => bail!("SITREP_LOG_FORMAT must be text or json (got {other:?})"),
+        };
+        Ok(Settings {
+            database,
+            listen,
+            base_url,
+            mail,
+            mail_from: raw.mail_from,
+            page_name: raw.page_name.trim().to_string(),
+            page_id: raw.page_id,
+            time_zone,
+            templates_dir: raw.templates_dir.filter(|s| !s.is_empty()).map(PathBuf::from),
+            db_pool_size: raw.db_pool_size,
+            revision_poll: Duration::from_millis(raw.revision_poll_ms),
+            session_lifetime: chrono::Duration::hours(i64::from(raw.session_hours)),
+            login_burst: raw.login_burst,
+            login_per_minute: raw.login_per_minute,
+            json_logs,
+        })
+    }
+
+    /// Whether cookies must carry `Secure` (the page is served over https).
+    pub fn secure_cookies(&self) -> bool {
+        self.base_url.scheme() == "https"
+    }
+
+    /// An absolute URL on this page, e.g. `url("/incidents/3")`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base_url.as_str().trim_end_matches('/'), path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_give_a_working_first_run() {
+        let s = Settings::validate(RawSettings::default()).unwrap();
+        assert_eq!(s.database, DatabaseUrl::Sqlite("sitrep.db".into()));
+        assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.base_url.as_str(), "http://127.0.0.1:8080/");
+        assert_eq!(s.mail, MailTransport::Files("./mail".into()));
+        assert!(!s.secure_cookies());
+    }
+
+    #[test]
+    fn the_database_scheme_picks_the_backend() {
+        assert_eq!(
+            DatabaseUrl::parse("postgres://u:p@localhost/sitrep").unwrap(),
+            DatabaseUrl::Postgres("postgres://u:p@localhost/sitrep".into())
+        );
+        assert_eq!(DatabaseUrl::parse("sqlite:///var/lib/sitrep.db").unwrap(), DatabaseUrl::Sqlite("/var/lib/sitrep.db".into()));
+        let err = DatabaseUrl::parse("mysql://x").unwrap_err().to_string();
+        assert!(err.contains("sqlite:// or postgres://"), "{err}");
+    }
+
+    #[test]
+    fn passwords_never_reach_the_logs() {
+        let db = DatabaseUrl::parse("postgres://u:secret@localhost/sitrep").unwrap();
+        assert!(!db.redacted().contains("secret"));
+    }
+
+    #[test]
+    fn mistakes_are_reported_with_what_to_write() {
+        let bad = |f: fn(&mut RawSettings)| {
+            let mut raw = RawSettings::default();
+            f(&mut raw);
+            Settings::validate(raw).unwrap_err().to_string()
+        };
+        assert!(bad(|r| r.listen = "localhost".into()).contains("127.0.0.1:8080"));
+        assert!(bad(|r| r.smtp_url = Some("http://relay".into())).contains("smtp://"));
+        assert!(bad(|r| r.time_zone = "Mars/Olympus".into()).contains("IANA"));
+        assert!(bad(|r| r.base_url = Some("ftp://x".into())).contains("http"));
+    }
+
+    #[test]
+    fn an_smtp_url_switches_mail_to_the_relay() {
+        let mut raw = RawSettings::default();
+        raw.smtp_url = Some("smtp://user:pw@127.0.0.1:2525".into());
+        let s = Settings::validate(raw).unwrap();
+        assert!(matches!(s.mail, MailTransport::Smtp(_)));
+    }
+}

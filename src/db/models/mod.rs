@@ -1,0 +1,13 @@
+//! Queries, one module per subject. Routes never build SQL: they call these.
+
+pub mod audit;
+pub mod components;
+pub mod groups;
+pub mod page_state;
+pub mod revision;
+pub mod users;
+
+diesel::define_sql_function! {
+    /// SQL `lower()`, the same on both backends.
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}

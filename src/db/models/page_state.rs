@@ -1,0 +1,26 @@
+//! Everything a page snapshot is built from, read in one transaction.
+
+use super::{components, groups, revision};
+use crate::db::{DbConn, StoreError};
+
+/// The published state of the page at one revision.
+#[derive(Debug, Clone)]
+pub struct PageState {
+    pub revision: i64,
+    /// When the last write happened: the page's `updated_at`.
+    pub updated_at: chrono::NaiveDateTime,
+    pub groups: Vec<groups::Group>,
+    pub components: Vec<components::Component>,
+}
+
+pub fn load(conn: &mut DbConn) -> Result<PageState, StoreError> {
+    conn.read_transaction(|conn| {
+        let (revision, updated_at) = revision::current_with_time(conn)?;
+        Ok(PageState {
+            revision,
+            updated_at,
+            groups: groups::list(conn)?,
+            components: components::list(conn)?,
+        })
+    })
+}

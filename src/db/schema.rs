@@ -1,0 +1,111 @@
+//! The portable schema, written by hand for both backends (same names and
+//! types in `migrations/sqlite` and `migrations/postgres`).
+
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        email -> Text,
+        password_hash -> Text,
+        role -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> BigInt,
+        token_hash -> Text,
+        user_id -> BigInt,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        name -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    component_groups (id) {
+        id -> BigInt,
+        name -> Text,
+        description -> Text,
+        position -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    components (id) {
+        id -> BigInt,
+        group_id -> Nullable<BigInt>,
+        name -> Text,
+        description -> Text,
+        position -> Integer,
+        status -> Text,
+        audience -> Text,
+        showcase -> Bool,
+        only_show_if_degraded -> Bool,
+        start_date -> Nullable<Date>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    component_status_changes (id) {
+        id -> BigInt,
+        component_id -> BigInt,
+        from_status -> Text,
+        to_status -> Text,
+        changed_at -> Timestamp,
+        incident_id -> Nullable<BigInt>,
+        actor -> Text,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        actor -> Text,
+        action -> Text,
+        subject_type -> Text,
+        subject_id -> Nullable<BigInt>,
+        before_json -> Nullable<Text>,
+        after_json -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    site_revision (id) {
+        id -> Integer,
+        revision -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(components -> component_groups (group_id));
+diesel::joinable!(component_status_changes -> components (component_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    sessions,
+    api_tokens,
+    component_groups,
+    components,
+    component_status_changes,
+    audit_log,
+    site_revision,
+);

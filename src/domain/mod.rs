@@ -1,0 +1,22 @@
+//! Pure types and rules of a status page: no IO, no framework.
+//!
+//! Everything a user types is parsed into one of these types at the edge, so
+//! that a value which exists has already passed its checks.
+
+pub mod email;
+pub mod page_status;
+pub mod role;
+pub mod status;
+pub mod text;
+pub mod token;
+
+/// A value a person typed that cannot be accepted, with a message saying what to fix.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Invalid(pub String);
+
+impl Invalid {
+    pub fn new(message: impl Into<String>) -> Self {
+        Invalid(message.into())
+    }
+}

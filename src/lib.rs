@@ -1,0 +1,20 @@
+//! Sitrep: a self-hosted status page and incident-communication service.
+//!
+//! The crate's map, one line per module:
+
+/// Command-line interface: `serve`, `migrate`, `user add`, `token create`.
+pub mod cli;
+/// Typed settings from the TOML file and `SITREP_*` variables, validated at load.
+pub mod config;
+/// Storage: the SQLite/PostgreSQL connection enum, pool, schema and queries.
+pub mod db;
+/// Pure types and rules: statuses, the page banner, roles, names, tokens.
+pub mod domain;
+/// The error policy and the one error type that maps to HTTP responses.
+pub mod error;
+/// Handlebars registries, Statuspage JSON views and the in-memory page snapshots.
+pub mod render;
+/// Logs (tracing).
+pub mod telemetry;
+/// The actix-web application: public pages, console, APIs.
+pub mod web;

@@ -1,0 +1,209 @@
+//! Page snapshots: every public document of one audience, rendered once per
+//! revision (HTML, JSON, their gzip and ETag) and swapped in atomically, so a
+//! page view costs no query and no rendering.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use actix_web::web::Bytes;
+use arc_swap::ArcSwap;
+use flate2::write::GzEncoder;
+use flate2::Compression;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::statuspage::*;
+use super::view::{sections, AudienceView, Entry};
+use super::Templates;
+use crate::config::Settings;
+use crate::db::models::page_state::PageState;
+use crate::domain::status::Audience;
+
+/// One document ready to send.
+#[derive(Debug)]
+pub struct Resource {
+    pub body: Bytes,
+    pub gzip: Bytes,
+    pub etag: String,
+    pub content_type: &'static str,
+}
+
+impl Resource {
+    fn new(body: Vec<u8>, content_type: &'static str) -> anyhow::Result<Resource> {
+        let mut encoder = GzEncoder::new(Vec::with_capacity(body.len() / 3), Compression::best());
+        encoder.write_all(&body)?;
+        let gzip = encoder.finish()?;
+        let etag = format!("\"{}\"", &hex::encode(Sha256::digest(&body))[..32]);
+        Ok(Resource {
+            body: Bytes::from(body),
+            gzip: Bytes::from(gzip),
+            etag,
+            content_type,
+        })
+    }
+
+    fn json<T: Serialize>(value: &T) -> anyhow::Result<Resource> {
+        Resource::new(serde_json::to_vec(value)?, "application/json")
+    }
+}
+
+/// Every public document of one audience at one revision, keyed by path
+/// relative to the audience's root (`""` is the page, `api/v2/summary.json`…).
+#[derive(Debug)]
+pub struct Snapshot {
+    pub revision: i64,
+    resources: HashMap<&'static str, Resource>,
+}
+
+impl Snapshot {
+    pub fn empty() -> Snapshot {
+        Snapshot {
+            revision: -1,
+            resources: HashMap::new(),
+        }
+    }
+
+    pub fn get(&self, path: &str) -> Option<&Resource> {
+        self.resources.get(path)
+    }
+
+    /// The paths served, for `sitrep export` and tests.
+    pub fn paths(&self) -> impl Iterator<Item = &&'static str> {
+        self.resources.keys()
+    }
+}
+
+/// Data of the status page template.
+#[derive(Serialize)]
+struct StatusPage<'a> {
+    title: String,
+    page_name: &'a str,
+    internal: bool,
+    root: &'static str,
+    banner_indicator: &'static str,
+    banner_description: &'static str,
+    sections: Vec<super::view::Section>,
+    updated_at: String,
+    updated_at_iso: String,
+    time_zone: String,
+}
+
+/// Builds the snapshot of one audience.
+pub fn build(state: &PageState, audience: Audience, settings: &Settings, templates: &Templates) -> anyhow::Result<Snapshot> {
+    let view = AudienceView::new(state, audience);
+    let internal = audience == Audience::Internal;
+    let page = PageJson {
+        id: settings.page_id.clone(),
+        name: settings.page_name.clone(),
+        url: if internal { settings.url("/internal") } else { settings.url("") },
+        time_zone: settings.time_zone.name().to_string(),
+        updated_at: timestamp(state.updated_at),
+    };
+    let status = StatusJson::from(&view.status);
+    let mut components = Vec::new();
+    for entry in &view.entries {
+        match entry {
+            Entry::Group(g, members) => {
+                components.push(ComponentJson::group(g, members, &settings.page_id));
+                components.extend(members.iter().map(|c| ComponentJson::component(c, &settings.page_id)));
+            }
+            Entry::Component(c) => components.push(ComponentJson::component(c, &settings.page_id)),
+        }
+    }
+    let local_update = state.updated_at.and_utc().with_timezone(&settings.time_zone);
+    let html = templates.render(
+        "pages/status",
+        &StatusPage {
+            title: if internal { format!("{} — internal status", settings.page_name) } else { format!("{} status", settings.page_name) },
+            page_name: &settings.page_name,
+            internal,
+            root: if internal { "/internal" } else { "" },
+            banner_indicator: view.status.indicator.as_str(),
+            banner_description: view.status.description,
+            sections: sections(&view),
+            updated_at: local_update.format("%d %b %Y, %H:%M %Z").to_string(),
+            updated_at_iso: timestamp(state.updated_at),
+            time_zone: settings.time_zone.name().to_string(),
+        },
+    )?;
+    let mut resources = HashMap::new();
+    resources.insert("", Resource::new(html.into_bytes(), "text/html; charset=utf-8")?);
+    resources.insert(
+        "api/v2/summary.json",
+        Resource::json(&Summary {
+            page: &page,
+            components: &components,
+            incidents: vec![],
+            scheduled_maintenances: vec![],
+            status: &status,
+        })?,
+    );
+    resources.insert("api/v2/status.json", Resource::json(&StatusDocument { page: &page, status: &status })?);
+    resources.insert(
+        "api/v2/components.json",
+        Resource::json(&ComponentsDocument { page: &page, components: &components })?,
+    );
+    for path in ["api/v2/incidents.json", "api/v2/incidents/unresolved.json"] {
+        resources.insert(path, Resource::json(&IncidentsDocument { page: &page, incidents: vec![] })?);
+    }
+    for path in [
+        "api/v2/scheduled-maintenances.json",
+        "api/v2/scheduled-maintenances/upcoming.json",
+        "api/v2/scheduled-maintenances/active.json",
+    ] {
+        resources.insert(
+            path,
+            Resource::json(&MaintenancesDocument { page: &page, scheduled_maintenances: vec![] })?,
+        );
+    }
+    Ok(Snapshot {
+        revision: state.revision,
+        resources,
+    })
+}
+
+/// The live snapshots of both audiences.
+pub struct Pages {
+    external: ArcSwap<Snapshot>,
+    internal: ArcSwap<Snapshot>,
+    install: Mutex<()>,
+}
+
+impl Default for Pages {
+    fn default() -> Self {
+        Pages {
+            external: ArcSwap::from_pointee(Snapshot::empty()),
+            internal: ArcSwap::from_pointee(Snapshot::empty()),
+            install: Mutex::new(()),
+        }
+    }
+}
+
+impl Pages {
+    pub fn current(&self, audience: Audience) -> Arc<Snapshot> {
+        match audience {
+            Audience::External => self.external.load_full(),
+            Audience::Internal => self.internal.load_full(),
+        }
+    }
+
+    /// The revision both snapshots were built from.
+    pub fn revision(&self) -> i64 {
+        self.internal.load().revision
+    }
+
+    /// Builds and swaps in snapshots of `state`, unless newer ones are already live
+    /// (two rebuilds racing never move the page backwards).
+    pub fn install(&self, state: &PageState, settings: &Settings, templates: &Templates) -> anyhow::Result<bool> {
+        let _one_at_a_time = self.install.lock().map_err(|_| anyhow::anyhow!("snapshot lock poisoned"))?;
+        if state.revision <= self.revision() {
+            return Ok(false);
+        }
+        let external = build(state, Audience::External, settings, templates)?;
+        let internal = build(state, Audience::Internal, settings, templates)?;
+        self.external.store(Arc::new(external));
+        self.internal.store(Arc::new(internal));
+        Ok(true)
+    }
+}

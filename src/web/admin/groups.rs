@@ -1,0 +1,193 @@
+//! Console forms for component groups.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+
+use crate::db::models::groups::{self, Group, GroupChanges, NewGroup};
+use crate::domain::role::{Permission, Staff};
+use crate::domain::text::{parse_position, Description, Name};
+use crate::domain::Invalid;
+use crate::error::AppError;
+use crate::web::auth::{CsrfForm, NoFields, SignedIn};
+use crate::web::html::{self, see_other};
+use crate::web::state::AppState;
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct GroupForm {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub position: String,
+}
+
+impl GroupForm {
+    fn from_group(g: &Group) -> Self {
+        GroupForm {
+            name: g.name.clone(),
+            description: g.description.clone(),
+            position: g.position.to_string(),
+        }
+    }
+
+    fn parse(&self) -> Result<NewGroup, Invalid> {
+        let position = match self.position.trim() {
+            "" => None,
+            p => Some(parse_position(
+                p.parse::<i64>().map_err(|_| Invalid::new(format!("Position {p:?} is not a whole number.")))?,
+            )?),
+        };
+        Ok(NewGroup {
+            name: Name::parse("group", &self.name)?,
+            description: Description::parse("group", &self.description)?,
+            position,
+        })
+    }
+}
+
+#[derive(Serialize)]
+struct FormPage {
+    title: String,
+    action: String,
+    submit: &'static str,
+    form: GroupForm,
+    error: Option<String>,
+    delete_action: Option<String>,
+}
+
+fn form_page(
+    state: &AppState,
+    req: &HttpRequest,
+    staff: &Staff,
+    status: StatusCode,
+    existing: Option<i64>,
+    form: GroupForm,
+    error: Option<String>,
+) -> HttpResponse {
+    let page = FormPage {
+        title: match existing {
+            Some(_) => format!("Edit group {}", form.name),
+            None => "New component group".into(),
+        },
+        action: match existing {
+            Some(id) => format!("/admin/groups/{id}"),
+            None => "/admin/groups".into(),
+        },
+        submit: if existing.is_some() { "Save group" } else { "Create group" },
+        delete_action: existing.map(|id| format!("/admin/groups/{id}/delete")),
+        form,
+        error,
+    };
+    html::render(state, req, Some(staff), status, "admin/group_form", page)
+}
+
+async fn save_or_show(
+    state: &AppState,
+    req: &HttpRequest,
+    staff: &Staff,
+    existing: Option<i64>,
+    form: GroupForm,
+    outcome: Result<&'static str, AppError>,
+) -> Result<HttpResponse, AppError> {
+    match outcome {
+        Ok(done) => {
+            state.refresh_pages().await?;
+            Ok(see_other(&format!("/admin?done={done}")))
+        }
+        Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
+            let status = if matches!(err, AppError::Conflict(_)) { StatusCode::CONFLICT } else { StatusCode::UNPROCESSABLE_ENTITY };
+            Ok(form_page(state, req, staff, status, existing, form, Some(err.message())))
+        }
+        Err(other) => Err(other),
+    }
+}
+
+/// `GET /admin/groups/new`
+pub async fn new_form(state: web::Data<AppState>, req: HttpRequest, staff: SignedIn) -> HttpResponse {
+    let result = staff
+        .require(Permission::ManageComponents)
+        .map(|s| form_page(&state, &req, s, StatusCode::OK, None, GroupForm::default(), None));
+    html::page(&state, &req, Some(&staff.0), result)
+}
+
+/// `POST /admin/groups`
+pub async fn create(state: web::Data<AppState>, req: HttpRequest, staff: SignedIn, form: CsrfForm<GroupForm>) -> HttpResponse {
+    let result = async {
+        staff.require(Permission::ManageComponents)?;
+        let form = form.0;
+        let outcome = async {
+            let new = form.parse()?;
+            let actor = staff.0.email.clone();
+            state.db.run(move |conn| groups::create(conn, &actor, new)).await?;
+            Ok("group-created")
+        }
+        .await;
+        save_or_show(&state, &req, &staff.0, None, form, outcome).await
+    }
+    .await;
+    html::page(&state, &req, Some(&staff.0), result)
+}
+
+/// `GET /admin/groups/{id}/edit`
+pub async fn edit_form(state: web::Data<AppState>, req: HttpRequest, staff: SignedIn, id: web::Path<i64>) -> HttpResponse {
+    let id = id.into_inner();
+    let result = async {
+        staff.require(Permission::ManageComponents)?;
+        let group = state.db.run(move |conn| groups::get(conn, id)).await?;
+        Ok(form_page(&state, &req, &staff.0, StatusCode::OK, Some(id), GroupForm::from_group(&group), None))
+    }
+    .await;
+    html::page(&state, &req, Some(&staff.0), result)
+}
+
+/// `POST /admin/groups/{id}`
+pub async fn update(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    staff: SignedIn,
+    id: web::Path<i64>,
+    form: CsrfForm<GroupForm>,
+) -> HttpResponse {
+    let id = id.into_inner();
+    let result = async {
+        staff.require(Permission::ManageComponents)?;
+        let form = form.0;
+        let outcome = async {
+            let parsed = form.parse()?;
+            let changes = GroupChanges {
+                name: Some(parsed.name),
+                description: Some(parsed.description),
+                position: parsed.position,
+            };
+            let actor = staff.0.email.clone();
+            state.db.run(move |conn| groups::update(conn, &actor, id, changes)).await?;
+            Ok("group-saved")
+        }
+        .await;
+        save_or_show(&state, &req, &staff.0, Some(id), form, outcome).await
+    }
+    .await;
+    html::page(&state, &req, Some(&staff.0), result)
+}
+
+/// `POST /admin/groups/{id}/delete`
+pub async fn delete(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    staff: SignedIn,
+    id: web::Path<i64>,
+    _form: CsrfForm<NoFields>,
+) -> HttpResponse {
+    let id = id.into_inner();
+    let result = async {
+        staff.require(Permission::ManageComponents)?;
+        let actor = staff.0.email.clone();
+        state.db.run(move |conn| groups::delete(conn, &actor, id)).await?;
+        state.refresh_pages().await?;
+        Ok(see_other("/admin?done=group-deleted"))
+    }
+    .await;
+    html::page(&state, &req, Some(&staff.0), result)
+}

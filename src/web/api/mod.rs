@@ -1,0 +1,60 @@
+//! The management API under `/api/v1`: bearer tokens, JSON in and out, field
+//! names as in Statuspage's management API, and an OpenAPI document
+//! generated from these handlers.
+
+pub mod components;
+pub mod groups;
+
+use actix_web::HttpResponse;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Sitrep management API", description = "Manage the status page: components and component groups. Authenticate with `Authorization: Bearer <token>` (create one with `sitrep token create`)."),
+    paths(
+        components::list, components::create, components::show, components::update, components::delete,
+        groups::list, groups::create, groups::show, groups::update, groups::delete,
+    ),
+    components(schemas(
+        components::ComponentView, components::ComponentCreate, components::ComponentUpdate,
+        groups::GroupView, groups::GroupCreate, groups::GroupUpdate, ErrorBody, ErrorDetail,
+        crate::domain::status::ComponentStatus, crate::domain::status::Audience,
+    )),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The error body every endpoint returns on failure.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct ErrorBody {
+    error: ErrorDetail,
+}
+
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct ErrorDetail {
+    /// The HTTP status.
+    status: u16,
+    /// What went wrong and what to change.
+    message: String,
+}
+
+/// `GET /api/v1/openapi.json`
+pub async fn openapi() -> HttpResponse {
+    HttpResponse::Ok().json(ApiDoc::openapi())
+}

@@ -1,0 +1,111 @@
+//! Server-rendered console pages: every page gets the CSRF token, the
+//! signed-in person and the page name; errors become readable HTML pages.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use serde::Serialize;
+
+use super::auth::csrf_token;
+use super::state::AppState;
+use crate::domain::role::{Permission, Staff};
+use crate::error::AppError;
+
+#[derive(Serialize)]
+struct StaffView<'a> {
+    email: &'a str,
+    role: &'static str,
+    role_label: &'static str,
+    can_manage_components: bool,
+    can_change_status: bool,
+}
+
+#[derive(Serialize)]
+struct Context<'a, T: Serialize> {
+    page_name: &'a str,
+    csrf_token: &'a str,
+    staff: Option<StaffView<'a>>,
+    #[serde(flatten)]
+    data: T,
+}
+
+/// Renders `template` with `data` plus the common context.
+pub fn render<T: Serialize>(
+    state: &AppState,
+    req: &HttpRequest,
+    staff: Option<&Staff>,
+    status: StatusCode,
+    template: &str,
+    data: T,
+) -> HttpResponse {
+    let (token, cookie) = csrf_token(req, state.settings.secure_cookies());
+    let context = Context {
+        page_name: &state.settings.page_name,
+        csrf_token: &token,
+        staff: staff.map(|s| StaffView {
+            email: &s.email,
+            role: s.role.as_str(),
+            role_label: s.role.label(),
+            can_manage_components: s.can(Permission::ManageComponents),
+            can_change_status: s.can(Permission::ChangeComponentStatus),
+        }),
+        data,
+    };
+    match state.templates.render(template, &context) {
+        Ok(html) => {
+            let mut response = HttpResponse::build(status);
+            response
+                .content_type("text/html; charset=utf-8")
+                .insert_header((header::CACHE_CONTROL, "no-store"));
+            if let Some(cookie) = cookie {
+                response.cookie(cookie);
+            }
+            response.body(html)
+        }
+        Err(err) => AppError::Internal(err).error_response(),
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorPage {
+    title: String,
+    status: u16,
+    message: String,
+}
+
+/// An error as an HTML page with the right status code.
+pub fn error_page(state: &AppState, req: &HttpRequest, staff: Option<&Staff>, err: AppError) -> HttpResponse {
+    if let AppError::Internal(cause) = &err {
+        tracing::error!(error = ?cause, "request failed");
+    }
+    let status = err.status_code();
+    let title = match status {
+        StatusCode::NOT_FOUND => "Not found",
+        StatusCode::FORBIDDEN => "Not allowed",
+        StatusCode::CONFLICT => "Already exists",
+        StatusCode::PAYLOAD_TOO_LARGE => "Too much data",
+        StatusCode::INTERNAL_SERVER_ERROR => "Something went wrong",
+        _ => "Please check your input",
+    };
+    render(
+        state,
+        req,
+        staff,
+        status,
+        "pages/error",
+        ErrorPage {
+            title: title.into(),
+            status: status.as_u16(),
+            message: err.message(),
+        },
+    )
+}
+
+/// Turns a handler's result into a page: errors become [`error_page`].
+pub fn page(state: &AppState, req: &HttpRequest, staff: Option<&Staff>, result: Result<HttpResponse, AppError>) -> HttpResponse {
+    result.unwrap_or_else(|err| error_page(state, req, staff, err))
+}
+
+/// 303 to `location` (after a successful form post).
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish()
+}

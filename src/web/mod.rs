@@ -1,0 +1,224 @@
+//! The actix-web application: routes, middleware, start-up and the revision
+//! poller that keeps several instances' snapshots in step.
+
+pub mod admin;
+pub mod api;
+pub mod auth;
+pub mod body;
+pub mod html;
+pub mod pages;
+pub mod state;
+
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+
+use actix_cors::Cors;
+use actix_governor::{Governor, GovernorConfigBuilder};
+use actix_web::dev::Server;
+use actix_web::http::Method;
+use actix_web::middleware::DefaultHeaders;
+use actix_web::{web, App, HttpServer};
+use anyhow::Context;
+use tracing_actix_web::TracingLogger;
+
+use crate::config::{MailTransport, Settings};
+use crate::db::models::users;
+use crate::db::Db;
+use crate::domain::token::{random_secret, secret_hash};
+use crate::render::snapshot::Pages;
+use crate::render::Templates;
+use state::AppState;
+
+/// A built, listening application; `run_until_stopped` serves it.
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: AppState,
+    setup_link: Option<String>,
+}
+
+impl Application {
+    /// Connects and migrates the database, builds the first snapshots, binds
+    /// the listener and starts the revision poller.
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        let settings = Arc::new(settings);
+        let db_settings = settings.clone();
+        let db = tokio::task::spawn_blocking(move || -> anyhow::Result<Db> {
+            let db = Db::connect(&db_settings.database, db_settings.db_pool_size)?;
+            let applied = db.migrate()?;
+            if !applied.is_empty() {
+                tracing::info!(migrations = ?applied, "database migrated");
+            }
+            Ok(db)
+        })
+        .await
+        .context("database start-up task failed")??;
+        let templates = Arc::new(Templates::load(settings.templates_dir.as_deref())?);
+        let state = AppState {
+            settings: settings.clone(),
+            db: db.clone(),
+            templates,
+            pages: Arc::new(Pages::default()),
+            setup_token_hash: Arc::new(Mutex::new(None)),
+        };
+        state.refresh_pages().await.map_err(|e| anyhow::anyhow!("building the first page snapshot: {e:?}"))?;
+
+        let listener = TcpListener::bind(settings.listen)
+            .with_context(|| format!("cannot listen on {} (SITREP_LISTEN)", settings.listen))?;
+        let port = listener.local_addr()?.port();
+
+        let setup_link = if db.run(users::count).await? == 0 {
+            let secret = random_secret("");
+            if let Ok(mut guard) = state.setup_token_hash.lock() {
+                *guard = Some(secret_hash(&secret));
+            }
+            let base = if settings.listen.port() == 0 {
+                format!("http://{}:{port}", settings.listen.ip())
+            } else {
+                settings.url("")
+            };
+            Some(format!("{base}/setup/{secret}"))
+        } else {
+            None
+        };
+
+        let login_limit = GovernorConfigBuilder::default()
+            .period(std::time::Duration::from_millis(60_000 / u64::from(settings.login_per_minute)))
+            .burst_size(settings.login_burst)
+            .methods(vec![Method::POST])
+            .finish()
+            .context("building the sign-in rate limit")?;
+
+        let app_state = state.clone();
+        let server = HttpServer::new(move || {
+            let data = web::Data::new(app_state.clone());
+            App::new()
+                .wrap(
+                    DefaultHeaders::new()
+                        .add(("X-Content-Type-Options", "nosniff"))
+                        .add(("Referrer-Policy", "same-origin"))
+                        .add(("X-Frame-Options", "DENY"))
+                        .add((
+                            "Content-Security-Policy",
+                            "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'",
+                        )),
+                )
+                .wrap(TracingLogger::default())
+                .app_data(data)
+                .route("/", web::get().to(pages::external_page))
+                .route("/healthz", web::get().to(pages::healthz))
+                .route("/readyz", web::get().to(pages::readyz))
+                .service(
+                    web::scope("/api/v2")
+                        .wrap(Cors::default().allow_any_origin().send_wildcard().allowed_methods(vec!["GET"]).max_age(86_400))
+                        .route("/{document:.+}", web::get().to(pages::external_json)),
+                )
+                .route("/internal", web::get().to(pages::internal_page))
+                .route("/internal/api/v2/{document:.+}", web::get().to(pages::internal_json))
+                .service(
+                    web::scope("/api/v1")
+                        .route("/openapi.json", web::get().to(api::openapi))
+                        .route("/components", web::get().to(api::components::list))
+                        .route("/components", web::post().to(api::components::create))
+                        .route("/components/{id}", web::get().to(api::components::show))
+                        .route("/components/{id}", web::patch().to(api::components::update))
+                        .route("/components/{id}", web::delete().to(api::components::delete))
+                        .route("/component-groups", web::get().to(api::groups::list))
+                        .route("/component-groups", web::post().to(api::groups::create))
+                        .route("/component-groups/{id}", web::get().to(api::groups::show))
+                        .route("/component-groups/{id}", web::patch().to(api::groups::update))
+                        .route("/component-groups/{id}", web::delete().to(api::groups::delete)),
+                )
+                .service(
+                    web::resource("/admin/login")
+                        .wrap(Governor::new(&login_limit))
+                        .route(web::get().to(admin::session::login_form))
+                        .route(web::post().to(admin::session::login)),
+                )
+                .service(
+                    web::resource("/setup/{token}")
+                        .wrap(Governor::new(&login_limit))
+                        .route(web::get().to(admin::session::setup_form))
+                        .route(web::post().to(admin::session::setup)),
+                )
+                .route("/admin/logout", web::post().to(admin::session::logout))
+                .route("/admin", web::get().to(admin::dashboard))
+                .route("/admin/components/new", web::get().to(admin::components::new_form))
+                .route("/admin/components", web::post().to(admin::components::create))
+                .route("/admin/components/{id}/edit", web::get().to(admin::components::edit_form))
+                .route("/admin/components/{id}", web::post().to(admin::components::update))
+                .route("/admin/components/{id}/status", web::post().to(admin::components::change_status))
+                .route("/admin/components/{id}/delete", web::post().to(admin::components::delete))
+                .route("/admin/groups/new", web::get().to(admin::groups::new_form))
+                .route("/admin/groups", web::post().to(admin::groups::create))
+                .route("/admin/groups/{id}/edit", web::get().to(admin::groups::edit_form))
+                .route("/admin/groups/{id}", web::post().to(admin::groups::update))
+                .route("/admin/groups/{id}/delete", web::post().to(admin::groups::delete))
+                .default_service(web::to(pages::not_found))
+        })
+        .listen(listener)?
+        .shutdown_timeout(5)
+        .run();
+
+        spawn_revision_poller(state.clone());
+
+        Ok(Application {
+            port,
+            server,
+            state,
+            setup_link,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// The one-time link to create the first administrator, when no account exists.
+    pub fn setup_link(&self) -> Option<&str> {
+        self.setup_link.as_deref()
+    }
+
+    /// Logs where things are, then serves until the process is told to stop.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let settings = &self.state.settings;
+        tracing::info!(
+            listen = %settings.listen,
+            port = self.port,
+            base_url = %settings.base_url,
+            database = %settings.database.redacted(),
+            "Sitrep is serving"
+        );
+        match &settings.mail {
+            MailTransport::Files(dir) => tracing::warn!(
+                folder = %dir.display(),
+                "SITREP_SMTP_URL is not set: email is written as .eml files to this folder, not sent"
+            ),
+            MailTransport::Smtp(url) => tracing::info!(relay = %url.host_str().unwrap_or("?"), "email goes to the SMTP relay"),
+        }
+        if let Some(link) = &self.setup_link {
+            tracing::warn!("no account exists yet: open the one-time link to create the first administrator");
+            eprintln!("\n  Create the first administrator: {link}\n  (or run: sitrep user add --email you@example.com --role admin --password-stdin)\n");
+        }
+        self.server.await
+    }
+}
+
+/// Notices writes made by other instances (or CLI commands) and rebuilds the
+/// snapshots within one poll interval.
+fn spawn_revision_poller(state: AppState) {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(state.settings.revision_poll);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            if let Err(err) = state.refresh_if_stale().await {
+                tracing::warn!(error = %err, "could not check the site revision");
+            }
+        }
+    });
+}

@@ -1,0 +1,126 @@
+//! Public reads served from the page snapshots (no query per view), the
+//! internal page for staff, and the health endpoints.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use super::auth::{session_staff, ApiCaller, SignedIn};
+use super::state::AppState;
+use crate::domain::role::Permission;
+use crate::domain::status::Audience;
+use crate::error::AppError;
+use crate::render::snapshot::Resource;
+
+/// A CDN may keep public documents for a few seconds.
+const PUBLIC_CACHE: &str = "public, max-age=5, stale-while-revalidate=10";
+/// Internal documents are per person and never cached by others.
+const PRIVATE_CACHE: &str = "private, no-cache";
+
+/// Sends a snapshot resource: 304 on a matching `If-None-Match`, the gzip body
+/// when the client accepts it.
+fn send(req: &HttpRequest, resource: &Resource, cache_control: &'static str) -> HttpResponse {
+    let matches = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|tag| tag.trim() == resource.etag || tag.trim() == "*"));
+    let mut response = if matches { HttpResponse::NotModified() } else { HttpResponse::Ok() };
+    response
+        .insert_header((header::ETAG, resource.etag.clone()))
+        .insert_header((header::CACHE_CONTROL, cache_control))
+        .insert_header((header::VARY, "Accept-Encoding"));
+    if matches {
+        return response.finish();
+    }
+    response.content_type(resource.content_type);
+    let gzip = req
+        .headers()
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|e| e.split(';').next().is_some_and(|e| e.trim() == "gzip")));
+    if gzip {
+        response.insert_header((header::CONTENT_ENCODING, "gzip")).body(resource.gzip.clone())
+    } else {
+        response.body(resource.body.clone())
+    }
+}
+
+fn unknown_document(path: &str) -> AppError {
+    AppError::NotFound(format!(
+        "There is no document at /api/v2/{path}: try summary.json, status.json, components.json, incidents.json or scheduled-maintenances.json."
+    ))
+}
+
+/// `GET /` — the external status page.
+pub async fn external_page(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
+    let snapshot = state.pages.current(Audience::External);
+    let resource = snapshot.get("").ok_or_else(|| AppError::internal(anyhow::anyhow!("no snapshot yet")))?;
+    Ok(send(&req, resource, PUBLIC_CACHE))
+}
+
+/// `GET /api/v2/{document}` — Statuspage-compatible JSON for customers.
+pub async fn external_json(state: web::Data<AppState>, req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let key = format!("api/v2/{}", path.as_str());
+    let snapshot = state.pages.current(Audience::External);
+    let resource = snapshot.get(&key).ok_or_else(|| unknown_document(&path))?;
+    Ok(send(&req, resource, PUBLIC_CACHE))
+}
+
+/// `GET /internal` — the internal page; anonymous visitors are sent to sign in.
+pub async fn internal_page(state: web::Data<AppState>, req: HttpRequest, staff: SignedIn) -> HttpResponse {
+    let snapshot = state.pages.current(Audience::Internal);
+    let result = staff
+        .require(Permission::ViewInternal)
+        .map(|_| ())
+        .and_then(|_| snapshot.get("").ok_or_else(|| AppError::internal(anyhow::anyhow!("no snapshot yet"))))
+        .map(|resource| send(&req, resource, PRIVATE_CACHE));
+    super::html::page(&state, &req, Some(&staff.0), result)
+}
+
+/// `GET /internal/api/v2/{document}` — the same JSON with internal components; 401 for anonymous calls.
+pub async fn internal_json(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: ApiCaller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    caller.require(Permission::ViewInternal)?;
+    let key = format!("api/v2/{}", path.as_str());
+    let snapshot = state.pages.current(Audience::Internal);
+    let resource = snapshot.get(&key).ok_or_else(|| unknown_document(&path))?;
+    Ok(send(&req, resource, PRIVATE_CACHE))
+}
+
+/// `GET /healthz` — the process is up.
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().content_type("text/plain").body("ok\n")
+}
+
+/// `GET /readyz` — the database answers; 503 otherwise.
+pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    match state.db.ping().await {
+        Ok(()) => HttpResponse::Ok().json(serde_json::json!({"status": "ready", "database": state.db.backend()})),
+        Err(err) => {
+            tracing::warn!(error = %err, "readiness check failed");
+            HttpResponse::ServiceUnavailable()
+                .json(serde_json::json!({"status": "unavailable", "database": state.db.backend(), "error": "the database does not answer"}))
+        }
+    }
+}
+
+/// Any other path: a JSON 404 under the APIs, an HTML page elsewhere.
+pub async fn not_found(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let path = req.path().to_string();
+    let err = AppError::NotFound(format!("There is no page at {path}."));
+    if path.starts_with("/api/") || path.starts_with("/internal/api/") {
+        return actix_web::ResponseError::error_response(&err);
+    }
+    let staff = match session_staff(&req).await {
+        Ok(staff) => staff,
+        Err(err) => {
+            tracing::warn!(error = %err, "could not look up the session for a 404 page");
+            None
+        }
+    };
+    super::html::error_page(&state, &req, staff.as_ref(), err)
+}

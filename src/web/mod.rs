@@ -105,6 +105,12 @@ impl Application {
                 )
                 .wrap(TracingLogger::default())
                 .app_data(data)
+                .app_data(web::PathConfig::default().error_handler(|_, req| {
+                    crate::error::AppError::NotFound(format!("There is nothing at {}: check the id.", req.path())).into()
+                }))
+                .app_data(web::QueryConfig::default().error_handler(|err, _| {
+                    crate::error::AppError::BadRequest(format!("The query string is not valid: {err}.")).into()
+                }))
                 .route("/", web::get().to(pages::external_page))
                 .route("/healthz", web::get().to(pages::healthz))
                 .route("/readyz", web::get().to(pages::readyz))

@@ -1,0 +1,11 @@
+//! Integration tests: the real application on a free port, a fresh database
+//! per test (SQLite file, or PostgreSQL when TEST_DATABASE_URL is set), driven
+//! through HTTP like a user or a script would.
+
+mod helpers;
+
+mod admin;
+mod api_v1;
+mod cli;
+mod pages;
+mod scale_out;

@@ -17,7 +17,11 @@ use crate::domain::token::{hash_password, random_secret, secret_hash};
 use crate::web::Application;
 
 #[derive(Parser)]
-#[command(name = "sitrep", version, about = "Self-hosted status page and incident communication")]
+#[command(
+    name = "sitrep",
+    version,
+    about = "Self-hosted status page and incident communication"
+)]
 pub struct Cli {
     /// TOML configuration file (default: ./sitrep.toml when present). SITREP_* variables override it.
     #[arg(long, global = true, env = "SITREP_CONFIG")]
@@ -100,7 +104,11 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate => {
             let db = open(&settings)?;
             let applied = db.migrate()?;
-            println!("{} migration(s) applied on {}", applied.len(), settings.database.redacted());
+            println!(
+                "{} migration(s) applied on {}",
+                applied.len(),
+                settings.database.redacted()
+            );
             Ok(())
         }
         Command::User {
@@ -115,11 +123,17 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
                 .context("reading the password from standard input")?;
             let password = password.trim_end_matches(['\r', '\n']);
             check_password(password)?;
-            let hash = hash_password(password).map_err(|e| anyhow::anyhow!("hashing the password: {e}"))?;
+            let hash = hash_password(password)
+                .map_err(|e| anyhow::anyhow!("hashing the password: {e}"))?;
             let db = open(&settings)?;
             db.migrate()?;
             let staff = db.run_now(|conn| users::create(conn, &email, role, &hash))?;
-            println!("created {} ({}) with id {}", staff.email, staff.role.as_str(), staff.user_id);
+            println!(
+                "created {} ({}) with id {}",
+                staff.email,
+                staff.role.as_str(),
+                staff.user_id
+            );
             Ok(())
         }
         Command::Token {
@@ -129,10 +143,15 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
             db.migrate()?;
             let user = db
                 .run_now(|conn| users::find_by_email(conn, &email))?
-                .with_context(|| format!("there is no account for {email}: create it with `sitrep user add`"))?;
+                .with_context(|| {
+                    format!("there is no account for {email}: create it with `sitrep user add`")
+                })?;
             let token = random_secret("sitrep_");
             db.run_now(|conn| users::create_token(conn, user.id, &name, &secret_hash(&token)))?;
-            eprintln!("Token {name:?} for {}; it is shown once, store it now:", user.email);
+            eprintln!(
+                "Token {name:?} for {}; it is shown once, store it now:",
+                user.email
+            );
             println!("{token}");
             Ok(())
         }

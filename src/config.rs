@@ -160,19 +160,28 @@ impl Settings {
     pub fn validate(raw: RawSettings) -> anyhow::Result<Settings> {
         let database = DatabaseUrl::parse(&raw.database_url)?;
         let listen: SocketAddr = raw.listen.parse().with_context(|| {
-            format!("SITREP_LISTEN {:?} is not an address: write 127.0.0.1:8080 or 0.0.0.0:8080", raw.listen)
+            format!(
+                "SITREP_LISTEN {:?} is not an address: write 127.0.0.1:8080 or 0.0.0.0:8080",
+                raw.listen
+            )
         })?;
         let base_url = match raw.base_url.as_deref().filter(|s| !s.is_empty()) {
             Some(value) => {
                 let url = Url::parse(value).with_context(|| {
-                    format!("SITREP_BASE_URL {value:?} is not a URL: write https://status.example.com")
+                    format!(
+                        "SITREP_BASE_URL {value:?} is not a URL: write https://status.example.com"
+                    )
                 })?;
                 if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
-                    bail!("SITREP_BASE_URL {value:?} must be an http:// or https:// URL with a host");
+                    bail!(
+                        "SITREP_BASE_URL {value:?} must be an http:// or https:// URL with a host"
+                    );
                 }
                 url
             }
-            None => Url::parse(&format!("http://{listen}")).context("building the default base URL")?,
+            None => {
+                Url::parse(&format!("http://{listen}")).context("building the default base URL")?
+            }
         };
         let mail = match raw.smtp_url.as_deref().filter(|s| !s.is_empty()) {
             Some(value) => {
@@ -180,7 +189,10 @@ impl Settings {
                     format!("SITREP_SMTP_URL is not a URL: write smtp://user:password@relay.example.com:587 (got {})", redact_url(value))
                 })?;
                 if !matches!(url.scheme(), "smtp" | "smtps") || url.host().is_none() {
-                    bail!("SITREP_SMTP_URL must be smtp://host:port or smtps://host:port (got {})", redact_url(value));
+                    bail!(
+                        "SITREP_SMTP_URL must be smtp://host:port or smtps://host:port (got {})",
+                        redact_url(value)
+                    );
                 }
                 MailTransport::Smtp(url)
             }
@@ -195,14 +207,28 @@ impl Settings {
         if raw.page_name.trim().is_empty() {
             bail!("SITREP_PAGE_NAME must not be empty");
         }
-        if raw.page_id.is_empty() || !raw.page_id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-            bail!("SITREP_PAGE_ID must be letters, digits, - or _ (got {:?})", raw.page_id);
+        if raw.page_id.is_empty()
+            || !raw
+                .page_id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            bail!(
+                "SITREP_PAGE_ID must be letters, digits, - or _ (got {:?})",
+                raw.page_id
+            );
         }
         if raw.db_pool_size == 0 || raw.db_pool_size > 200 {
-            bail!("SITREP_DB_POOL_SIZE must be between 1 and 200 (got {})", raw.db_pool_size);
+            bail!(
+                "SITREP_DB_POOL_SIZE must be between 1 and 200 (got {})",
+                raw.db_pool_size
+            );
         }
         if raw.revision_poll_ms < 50 {
-            bail!("SITREP_REVISION_POLL_MS must be at least 50 (got {})", raw.revision_poll_ms);
+            bail!(
+                "SITREP_REVISION_POLL_MS must be at least 50 (got {})",
+                raw.revision_poll_ms
+            );
         }
         if raw.session_hours == 0 {
             bail!("SITREP_SESSION_HOURS must be at least 1");
@@ -224,7 +250,10 @@ impl Settings {
             page_name: raw.page_name.trim().to_string(),
             page_id: raw.page_id,
             time_zone,
-            templates_dir: raw.templates_dir.filter(|s| !s.is_empty()).map(PathBuf::from),
+            templates_dir: raw
+                .templates_dir
+                .filter(|s| !s.is_empty())
+                .map(PathBuf::from),
             db_pool_size: raw.db_pool_size,
             revision_poll: Duration::from_millis(raw.revision_poll_ms),
             session_lifetime: chrono::Duration::hours(i64::from(raw.session_hours)),
@@ -265,7 +294,10 @@ mod tests {
             DatabaseUrl::parse("postgres://u:p@localhost/sitrep").unwrap(),
             DatabaseUrl::Postgres("postgres://u:p@localhost/sitrep".into())
         );
-        assert_eq!(DatabaseUrl::parse("sqlite:///var/lib/sitrep.db").unwrap(), DatabaseUrl::Sqlite("/var/lib/sitrep.db".into()));
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:///var/lib/sitrep.db").unwrap(),
+            DatabaseUrl::Sqlite("/var/lib/sitrep.db".into())
+        );
         let err = DatabaseUrl::parse("mysql://x").unwrap_err().to_string();
         assert!(err.contains("sqlite:// or postgres://"), "{err}");
     }

@@ -12,7 +12,12 @@ async fn the_management_api_needs_a_bearer_token() {
     assert!(response.headers().contains_key("www-authenticate"));
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"]["status"], 401);
-    let response = app.api("sitrep_wrong").get(app.url("/api/v1/components")).send().await.unwrap();
+    let response = app
+        .api("sitrep_wrong")
+        .get(app.url("/api/v1/components"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status().as_u16(), 401);
     let response = reqwest::Client::new()
         .get(app.url("/api/v1/components"))
@@ -53,11 +58,32 @@ async fn a_script_manages_components_and_groups() {
     assert_eq!(db["showcase"], true);
     assert_eq!(db["start_date"], "2024-05-01");
 
-    let list: Value = client.get(app.url("/api/v1/components")).send().await.unwrap().json().await.unwrap();
+    let list: Value = client
+        .get(app.url("/api/v1/components"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(list.as_array().unwrap().len(), 1);
-    let shown: Value = client.get(app.url(&location)).send().await.unwrap().json().await.unwrap();
+    let shown: Value = client
+        .get(app.url(&location))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(shown["name"], "Database");
-    let groups: Value = client.get(app.url("/api/v1/component-groups")).send().await.unwrap().json().await.unwrap();
+    let groups: Value = client
+        .get(app.url("/api/v1/component-groups"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(groups[0]["components"], json!([db["id"]]));
 
     let patched: Value = client
@@ -86,17 +112,65 @@ async fn a_script_manages_components_and_groups() {
         .await
         .unwrap();
     assert_eq!(renamed["name"], "Core platform");
-    assert_eq!(client.delete(app.url(&format!("/api/v1/component-groups/{gid}"))).send().await.unwrap().status().as_u16(), 204);
-    assert_eq!(client.delete(app.url(&location)).send().await.unwrap().status().as_u16(), 204);
-    assert_eq!(client.get(app.url(&location)).send().await.unwrap().status().as_u16(), 404);
-    let actions: Vec<String> = app.app_state.db.run(|c| audit::latest(c, 20)).await.unwrap().into_iter().map(|e| e.action).collect();
+    assert_eq!(
+        client
+            .delete(app.url(&format!("/api/v1/component-groups/{gid}")))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        204
+    );
+    assert_eq!(
+        client
+            .delete(app.url(&location))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        204
+    );
+    assert_eq!(
+        client
+            .get(app.url(&location))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        404
+    );
+    let actions: Vec<String> = app
+        .app_state
+        .db
+        .run(|c| audit::latest(c, 20))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
     assert_eq!(
         actions,
-        vec!["component.delete", "group.delete", "group.update", "component.update", "component.create", "group.create"]
+        vec![
+            "component.delete",
+            "group.delete",
+            "group.update",
+            "component.update",
+            "component.create",
+            "group.create"
+        ]
     );
 }
 
-async fn send_raw(app: &TestApp, token: &str, method: reqwest::Method, path: &str, body: &str) -> (u16, String) {
+async fn send_raw(
+    app: &TestApp,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    body: &str,
+) -> (u16, String) {
     let response = app
         .api(token)
         .request(method, app.url(path))
@@ -107,7 +181,13 @@ async fn send_raw(app: &TestApp, token: &str, method: reqwest::Method, path: &st
         .unwrap();
     let status = response.status().as_u16();
     let body: Value = response.json().await.unwrap();
-    (status, body["error"]["message"].as_str().unwrap_or_default().to_string())
+    (
+        status,
+        body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+    )
 }
 
 #[tokio::test]
@@ -116,12 +196,32 @@ async fn bad_input_gets_a_4xx_that_says_what_to_fix_and_writes_nothing() {
     let token = app.admin_token().await;
     let post = reqwest::Method::POST;
     let cases: Vec<(&str, u16, &str)> = vec![
-        (r#"{"name": "API", "status": "broken"}"#, 422, "unknown variant `broken`"),
+        (
+            r#"{"name": "API", "status": "broken"}"#,
+            422,
+            "unknown variant `broken`",
+        ),
         (r#"{"name": ""}"#, 422, "Give the component a name"),
-        (r#"{"name": "API", "stauts": "operational"}"#, 422, "unknown field `stauts`"),
-        (r#"{"name": "API", "group_id": 999}"#, 422, "no component group with id 999"),
-        (r#"{"name": "API", "position": "first"}"#, 422, "Field `position`"),
-        (r#"{"name": "API", "audience": "everyone"}"#, 422, "unknown variant `everyone`"),
+        (
+            r#"{"name": "API", "stauts": "operational"}"#,
+            422,
+            "unknown field `stauts`",
+        ),
+        (
+            r#"{"name": "API", "group_id": 999}"#,
+            422,
+            "no component group with id 999",
+        ),
+        (
+            r#"{"name": "API", "position": "first"}"#,
+            422,
+            "Field `position`",
+        ),
+        (
+            r#"{"name": "API", "audience": "everyone"}"#,
+            422,
+            "unknown variant `everyone`",
+        ),
         (r#"{"name": "API""#, 400, "not valid JSON"),
         ("", 400, "empty"),
         ("[1,2]", 400, "JSON object"),
@@ -130,23 +230,66 @@ async fn bad_input_gets_a_4xx_that_says_what_to_fix_and_writes_nothing() {
     for (body, status, message) in cases {
         let (got, text) = send_raw(&app, &token, post.clone(), "/api/v1/components", body).await;
         assert_eq!(got, status, "{body}: {text}");
-        assert!(text.contains(message), "{body}: {text:?} should mention {message:?}");
+        assert!(
+            text.contains(message),
+            "{body}: {text:?} should mention {message:?}"
+        );
     }
-    let huge = format!(r#"{{"name": "API", "description": "{}"}}"#, "x".repeat(70_000));
+    let huge = format!(
+        r#"{{"name": "API", "description": "{}"}}"#,
+        "x".repeat(70_000)
+    );
     let (got, text) = send_raw(&app, &token, post.clone(), "/api/v1/components", &huge).await;
     assert_eq!(got, 413);
     assert!(text.contains("larger than 64 KiB"));
-    let long = format!(r#"{{"name": "API", "description": "{}"}}"#, "x".repeat(1001));
-    assert_eq!(send_raw(&app, &token, post.clone(), "/api/v1/components", &long).await.0, 422);
-    assert!(app.app_state.db.run(components::list).await.unwrap().is_empty(), "nothing half-written");
+    let long = format!(
+        r#"{{"name": "API", "description": "{}"}}"#,
+        "x".repeat(1001)
+    );
+    assert_eq!(
+        send_raw(&app, &token, post.clone(), "/api/v1/components", &long)
+            .await
+            .0,
+        422
+    );
+    assert!(
+        app.app_state
+            .db
+            .run(components::list)
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing half-written"
+    );
 
     app.create_component(&token, json!({"name": "API"})).await;
-    let (got, text) = send_raw(&app, &token, post.clone(), "/api/v1/components", r#"{"name": "api"}"#).await;
+    let (got, text) = send_raw(
+        &app,
+        &token,
+        post.clone(),
+        "/api/v1/components",
+        r#"{"name": "api"}"#,
+    )
+    .await;
     assert_eq!(got, 409);
     assert!(text.contains("already exists"));
-    let (got, _) = send_raw(&app, &token, reqwest::Method::PATCH, "/api/v1/components/4242", r#"{"status": "operational"}"#).await;
+    let (got, _) = send_raw(
+        &app,
+        &token,
+        reqwest::Method::PATCH,
+        "/api/v1/components/4242",
+        r#"{"status": "operational"}"#,
+    )
+    .await;
     assert_eq!(got, 404);
-    let (got, text) = send_raw(&app, &token, reqwest::Method::GET, "/api/v1/components/abc", "").await;
+    let (got, text) = send_raw(
+        &app,
+        &token,
+        reqwest::Method::GET,
+        "/api/v1/components/abc",
+        "",
+    )
+    .await;
     assert_eq!(got, 404, "{text}");
 }
 
@@ -156,18 +299,62 @@ async fn roles_limit_what_a_token_may_do() {
     let admin = app.admin_token().await;
     let api = app.create_component(&admin, json!({"name": "API"})).await;
     let viewer = app.token_for("viewer@example.com", Role::Viewer).await;
-    let comms = app.token_for("comms@example.com", Role::CommsExternal).await;
+    let comms = app
+        .token_for("comms@example.com", Role::CommsExternal)
+        .await;
     let path = format!("/api/v1/components/{}", api["id"]);
-    assert_eq!(app.api(&viewer).get(app.url(&path)).send().await.unwrap().status().as_u16(), 200);
-    let denied = app.api(&viewer).patch(app.url(&path)).json(&json!({"status": "major_outage"})).send().await.unwrap();
+    assert_eq!(
+        app.api(&viewer)
+            .get(app.url(&path))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        200
+    );
+    let denied = app
+        .api(&viewer)
+        .patch(app.url(&path))
+        .json(&json!({"status": "major_outage"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(denied.status().as_u16(), 403);
-    let allowed = app.api(&comms).patch(app.url(&path)).json(&json!({"status": "major_outage"})).send().await.unwrap();
+    let allowed = app
+        .api(&comms)
+        .patch(app.url(&path))
+        .json(&json!({"status": "major_outage"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(allowed.status().as_u16(), 200);
-    let rename = app.api(&comms).patch(app.url(&path)).json(&json!({"name": "Renamed"})).send().await.unwrap();
+    let rename = app
+        .api(&comms)
+        .patch(app.url(&path))
+        .json(&json!({"name": "Renamed"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(rename.status().as_u16(), 403);
-    let create = app.api(&comms).post(app.url("/api/v1/components")).json(&json!({"name": "New"})).send().await.unwrap();
+    let create = app
+        .api(&comms)
+        .post(app.url("/api/v1/components"))
+        .json(&json!({"name": "New"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(create.status().as_u16(), 403);
-    assert_eq!(app.api(&comms).delete(app.url(&path)).send().await.unwrap().status().as_u16(), 403);
+    assert_eq!(
+        app.api(&comms)
+            .delete(app.url(&path))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        403
+    );
 }
 
 #[tokio::test]
@@ -175,9 +362,17 @@ async fn the_openapi_document_describes_the_api() {
     let app = spawn_app().await;
     let doc = app.get_json("/api/v1/openapi.json").await;
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
-    for path in ["/api/v1/components", "/api/v1/components/{id}", "/api/v1/component-groups", "/api/v1/component-groups/{id}"] {
+    for path in [
+        "/api/v1/components",
+        "/api/v1/components/{id}",
+        "/api/v1/component-groups",
+        "/api/v1/component-groups/{id}",
+    ] {
         assert!(doc["paths"].get(path).is_some(), "{path} documented");
     }
     assert!(doc["components"]["schemas"]["ComponentCreate"].is_object());
-    assert_eq!(doc["components"]["securitySchemes"]["bearer"]["scheme"], "bearer");
+    assert_eq!(
+        doc["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
 }

@@ -15,7 +15,12 @@ fn sitrep(db_url: &str, args: &[&str], stdin: &str) -> (bool, String, String) {
         .stderr(Stdio::piped())
         .spawn()
         .expect("sitrep runs");
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     (
         out.status.success(),
@@ -31,16 +36,42 @@ async fn the_cli_creates_an_account_and_a_token_that_the_api_accepts() {
     let (ok, out, err) = sitrep(&url, &["migrate"], "");
     assert!(ok, "{err}");
     assert!(out.contains("migration"));
-    let (ok, out, err) = sitrep(&url, &["user", "add", "--email", "Ops@Example.com", "--role", "admin", "--password-stdin"], &format!("{PASSWORD}\n"));
+    let (ok, out, err) = sitrep(
+        &url,
+        &[
+            "user",
+            "add",
+            "--email",
+            "Ops@Example.com",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        &format!("{PASSWORD}\n"),
+    );
     assert!(ok, "{err}");
     assert!(out.contains("created ops@example.com (admin)"));
-    let (ok, out, err) = sitrep(&url, &["token", "create", "--email", "ops@example.com", "--name", "deploy-bot"], "");
+    let (ok, out, err) = sitrep(
+        &url,
+        &[
+            "token",
+            "create",
+            "--email",
+            "ops@example.com",
+            "--name",
+            "deploy-bot",
+        ],
+        "",
+    );
     assert!(ok, "{err}");
     let token = out.lines().last().unwrap().trim().to_string();
     assert!(token.starts_with("sitrep_"));
 
     let app = spawn_app_on(database, |_| {}).await;
-    assert!(app.setup_link.is_none(), "no set-up link once an account exists");
+    assert!(
+        app.setup_link.is_none(),
+        "no set-up link once an account exists"
+    );
     let response = app
         .api(&token)
         .post(app.url("/api/v1/components"))
@@ -50,7 +81,10 @@ async fn the_cli_creates_an_account_and_a_token_that_the_api_accepts() {
         .unwrap();
     assert_eq!(response.status().as_u16(), 201);
     let (status, _, _) = app
-        .post_form("/admin/login", &[("email", "ops@example.com"), ("password", PASSWORD)])
+        .post_form(
+            "/admin/login",
+            &[("email", "ops@example.com"), ("password", PASSWORD)],
+        )
         .await;
     assert_eq!(status, 303, "the CLI password signs in");
     let summary: Value = app.get_json("/api/v2/summary.json").await;
@@ -60,20 +94,84 @@ async fn the_cli_creates_an_account_and_a_token_that_the_api_accepts() {
 #[test]
 fn the_cli_refuses_bad_accounts_with_clear_messages() {
     let database = fresh_database();
-    let (ok, _, err) = sitrep(&database.url, &["user", "add", "--email", "a@example.com", "--role", "root", "--password-stdin"], "long enough password\n");
+    let (ok, _, err) = sitrep(
+        &database.url,
+        &[
+            "user",
+            "add",
+            "--email",
+            "a@example.com",
+            "--role",
+            "root",
+            "--password-stdin",
+        ],
+        "long enough password\n",
+    );
     assert!(!ok);
     assert!(err.contains("Unknown role \"root\""), "{err}");
-    let (ok, _, err) = sitrep(&database.url, &["user", "add", "--email", "a@example.com", "--role", "admin", "--password-stdin"], "short\n");
+    let (ok, _, err) = sitrep(
+        &database.url,
+        &[
+            "user",
+            "add",
+            "--email",
+            "a@example.com",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        "short\n",
+    );
     assert!(!ok);
     assert!(err.contains("at least 10 characters"), "{err}");
-    let (ok, _, err) = sitrep(&database.url, &["user", "add", "--email", "not-an-email", "--role", "admin", "--password-stdin"], "long enough password\n");
+    let (ok, _, err) = sitrep(
+        &database.url,
+        &[
+            "user",
+            "add",
+            "--email",
+            "not-an-email",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        "long enough password\n",
+    );
     assert!(!ok);
     assert!(err.contains("name@example.com"), "{err}");
-    let (ok, _, err) = sitrep(&database.url, &["token", "create", "--email", "ghost@example.com"], "");
+    let (ok, _, err) = sitrep(
+        &database.url,
+        &["token", "create", "--email", "ghost@example.com"],
+        "",
+    );
     assert!(!ok);
     assert!(err.contains("no account for ghost@example.com"), "{err}");
-    let (_, _, _) = sitrep(&database.url, &["user", "add", "--email", "a@example.com", "--role", "admin", "--password-stdin"], "long enough password\n");
-    let (ok, _, err) = sitrep(&database.url, &["user", "add", "--email", "a@example.com", "--role", "viewer", "--password-stdin"], "long enough password\n");
+    let (_, _, _) = sitrep(
+        &database.url,
+        &[
+            "user",
+            "add",
+            "--email",
+            "a@example.com",
+            "--role",
+            "admin",
+            "--password-stdin",
+        ],
+        "long enough password\n",
+    );
+    let (ok, _, err) = sitrep(
+        &database.url,
+        &[
+            "user",
+            "add",
+            "--email",
+            "a@example.com",
+            "--role",
+            "viewer",
+            "--password-stdin",
+        ],
+        "long enough password\n",
+    );
     assert!(!ok);
     assert!(err.contains("already exists"), "{err}");
 }
@@ -88,7 +186,8 @@ fn bad_configuration_stops_the_service_with_a_clear_error() {
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("SITREP_LISTEN \"everywhere\" is not an address"));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("SITREP_LISTEN \"everywhere\" is not an address"));
     let out = Command::new(env!("CARGO_BIN_EXE_sitrep"))
         .arg("serve")
         .env("SITREP_DATABASE_URL", "mysql://localhost/x")

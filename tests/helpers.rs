@@ -26,7 +26,10 @@ static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 pub fn fresh_database() -> TestDatabase {
     let dir = tempfile::tempdir().expect("temp dir");
-    let url = match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+    let url = match std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    {
         Some(admin_url) => {
             let name = format!(
                 "sitrep_test_{}_{}_{}",
@@ -34,8 +37,10 @@ pub fn fresh_database() -> TestDatabase {
                 COUNTER.fetch_add(1, Ordering::SeqCst),
                 &random_secret("")[..8]
             );
-            let mut conn = diesel::PgConnection::establish(&admin_url).expect("connect to TEST_DATABASE_URL");
-            conn.batch_execute(&format!("CREATE DATABASE {name}")).expect("create test database");
+            let mut conn =
+                diesel::PgConnection::establish(&admin_url).expect("connect to TEST_DATABASE_URL");
+            conn.batch_execute(&format!("CREATE DATABASE {name}"))
+                .expect("create test database");
             let mut url = url::Url::parse(&admin_url).expect("TEST_DATABASE_URL is a URL");
             url.set_path(&name);
             url.to_string()
@@ -45,7 +50,11 @@ pub fn fresh_database() -> TestDatabase {
     TestDatabase { url, dir }
 }
 
-pub fn settings_for(db_url: &str, dir: &std::path::Path, tweak: impl FnOnce(&mut RawSettings)) -> Settings {
+pub fn settings_for(
+    db_url: &str,
+    dir: &std::path::Path,
+    tweak: impl FnOnce(&mut RawSettings),
+) -> Settings {
     let mut raw = RawSettings {
         database_url: db_url.to_string(),
         listen: "127.0.0.1:0".into(),
@@ -80,10 +89,14 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut RawSettings)) -> TestApp {
 }
 
 /// Another instance on the same database (scale-out).
-pub async fn spawn_app_on(database: std::sync::Arc<TestDatabase>, tweak: impl FnOnce(&mut RawSettings)) -> TestApp {
-    sitrep::telemetry::init(false);
+pub async fn spawn_app_on(
+    database: std::sync::Arc<TestDatabase>,
+    tweak: impl FnOnce(&mut RawSettings),
+) -> TestApp {
     let settings = settings_for(&database.url, database.dir.path(), tweak);
-    let app = Application::build(settings).await.expect("application builds");
+    let app = Application::build(settings)
+        .await
+        .expect("application builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let app_state = app.state().clone();
     let setup_link = app.setup_link().map(str::to_string);
@@ -152,8 +165,14 @@ impl TestApp {
     /// A client sending `Authorization: Bearer <token>`.
     pub fn api(&self, token: &str) -> reqwest::Client {
         let mut headers = HeaderMap::new();
-        headers.insert(AUTHORIZATION, HeaderValue::from_str(&format!("Bearer {token}")).unwrap());
-        reqwest::Client::builder().default_headers(headers).build().unwrap()
+        headers.insert(
+            AUTHORIZATION,
+            HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
+        );
+        reqwest::Client::builder()
+            .default_headers(headers)
+            .build()
+            .unwrap()
     }
 
     /// GET a page with the browser, returning status and body.
@@ -170,11 +189,21 @@ impl TestApp {
     }
 
     /// Submits a console form with the CSRF token; returns status, Location and body.
-    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> (u16, Option<String>, String) {
+    pub async fn post_form(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> (u16, Option<String>, String) {
         let token = self.csrf().await;
         let mut form: Vec<(&str, &str)> = vec![("csrf_token", &token)];
         form.extend_from_slice(fields);
-        let response = self.browser.post(self.url(path)).form(&form).send().await.unwrap();
+        let response = self
+            .browser
+            .post(self.url(path))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
         let status = response.status().as_u16();
         let location = response
             .headers()
@@ -187,7 +216,10 @@ impl TestApp {
     pub async fn sign_in_as(&self, email: &str, role: Role) {
         self.add_user(email, role).await;
         let (status, location, body) = self
-            .post_form("/admin/login", &[("email", email), ("password", PASSWORD), ("next", "/admin")])
+            .post_form(
+                "/admin/login",
+                &[("email", email), ("password", PASSWORD), ("next", "/admin")],
+            )
             .await;
         assert_eq!(status, 303, "sign-in failed: {body}");
         assert_eq!(location.as_deref(), Some("/admin"));
@@ -201,7 +233,13 @@ impl TestApp {
 
     /// Creates a component through the API and returns its JSON.
     pub async fn create_component(&self, token: &str, body: Value) -> Value {
-        let response = self.api(token).post(self.url("/api/v1/components")).json(&body).send().await.unwrap();
+        let response = self
+            .api(token)
+            .post(self.url("/api/v1/components"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status().as_u16(), 201, "create component {body}");
         response.json().await.unwrap()
     }

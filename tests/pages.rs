@@ -10,9 +10,17 @@ async fn a_first_run_shows_all_systems_operational() {
     assert_eq!(status, 200);
     assert!(html.contains("All Systems Operational"));
     assert!(html.contains("No components are listed yet"));
-    assert!(app.setup_link.as_deref().is_some_and(|l| l.contains("/setup/")), "first run prints a set-up link");
+    assert!(
+        app.setup_link
+            .as_deref()
+            .is_some_and(|l| l.contains("/setup/")),
+        "first run prints a set-up link"
+    );
     let summary = app.get_json("/api/v2/summary.json").await;
-    assert_eq!(summary["status"], json!({"indicator": "none", "description": "All Systems Operational"}));
+    assert_eq!(
+        summary["status"],
+        json!({"indicator": "none", "description": "All Systems Operational"})
+    );
     assert_eq!(summary["components"], json!([]));
     assert_eq!(summary["incidents"], json!([]));
     assert_eq!(summary["scheduled_maintenances"], json!([]));
@@ -32,7 +40,11 @@ async fn summary_json_uses_statuspage_field_names() {
         .json::<Value>()
         .await
         .unwrap();
-    app.create_component(&token, json!({"name": "API", "group_id": group["id"], "description": "Public REST API"})).await;
+    app.create_component(
+        &token,
+        json!({"name": "API", "group_id": group["id"], "description": "Public REST API"}),
+    )
+    .await;
     let summary = app.get_json("/api/v2/summary.json").await;
     let page = summary["page"].as_object().unwrap();
     for key in ["id", "name", "url", "time_zone", "updated_at"] {
@@ -47,8 +59,19 @@ async fn summary_json_uses_statuspage_field_names() {
     assert_eq!(grp["components"], json!([components[1]["id"]]));
     let api = &components[1];
     for key in [
-        "id", "name", "status", "created_at", "updated_at", "position", "description", "showcase", "start_date",
-        "group_id", "page_id", "group", "only_show_if_degraded",
+        "id",
+        "name",
+        "status",
+        "created_at",
+        "updated_at",
+        "position",
+        "description",
+        "showcase",
+        "start_date",
+        "group_id",
+        "page_id",
+        "group",
+        "only_show_if_degraded",
     ] {
         assert!(api.get(key).is_some(), "component.{key} missing in {api}");
     }
@@ -58,10 +81,16 @@ async fn summary_json_uses_statuspage_field_names() {
     assert_eq!(api["description"], "Public REST API");
     assert_eq!(api["page_id"], "sitrep");
     let updated_at = api["updated_at"].as_str().unwrap();
-    assert!(chrono::DateTime::parse_from_rfc3339(updated_at).is_ok(), "{updated_at}");
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(updated_at).is_ok(),
+        "{updated_at}"
+    );
 
     let status = app.get_json("/api/v2/status.json").await;
-    assert_eq!(status.as_object().unwrap().keys().collect::<Vec<_>>(), vec!["page", "status"]);
+    assert_eq!(
+        status.as_object().unwrap().keys().collect::<Vec<_>>(),
+        vec!["page", "status"]
+    );
     let components = app.get_json("/api/v2/components.json").await;
     assert_eq!(components["components"].as_array().unwrap().len(), 2);
     for path in [
@@ -75,7 +104,11 @@ async fn summary_json_uses_statuspage_field_names() {
         "/api/v2/scheduled-maintenances/upcoming.json",
         "/api/v2/scheduled-maintenances/active.json",
     ] {
-        assert_eq!(app.get_json(path).await["scheduled_maintenances"], json!([]), "{path}");
+        assert_eq!(
+            app.get_json(path).await["scheduled_maintenances"],
+            json!([]),
+            "{path}"
+        );
     }
 }
 
@@ -84,16 +117,58 @@ async fn the_banner_follows_statuspage_rules() {
     let app = spawn_app().await;
     let token = app.admin_token().await;
     let api = app.create_component(&token, json!({"name": "API"})).await;
-    let web = app.create_component(&token, json!({"name": "Website"})).await;
+    let web = app
+        .create_component(&token, json!({"name": "Website"}))
+        .await;
     let cases = [
-        ("operational", "operational", "none", "All Systems Operational"),
-        ("degraded_performance", "operational", "minor", "Partially Degraded Service"),
-        ("degraded_performance", "degraded_performance", "minor", "Degraded System Service"),
-        ("partial_outage", "operational", "minor", "Minor Service Outage"),
-        ("partial_outage", "partial_outage", "major", "Partial System Outage"),
-        ("major_outage", "operational", "major", "Partial System Outage"),
-        ("major_outage", "major_outage", "critical", "Major System Outage"),
-        ("under_maintenance", "operational", "maintenance", "Service Under Maintenance"),
+        (
+            "operational",
+            "operational",
+            "none",
+            "All Systems Operational",
+        ),
+        (
+            "degraded_performance",
+            "operational",
+            "minor",
+            "Partially Degraded Service",
+        ),
+        (
+            "degraded_performance",
+            "degraded_performance",
+            "minor",
+            "Degraded System Service",
+        ),
+        (
+            "partial_outage",
+            "operational",
+            "minor",
+            "Minor Service Outage",
+        ),
+        (
+            "partial_outage",
+            "partial_outage",
+            "major",
+            "Partial System Outage",
+        ),
+        (
+            "major_outage",
+            "operational",
+            "major",
+            "Partial System Outage",
+        ),
+        (
+            "major_outage",
+            "major_outage",
+            "critical",
+            "Major System Outage",
+        ),
+        (
+            "under_maintenance",
+            "operational",
+            "maintenance",
+            "Service Under Maintenance",
+        ),
     ];
     for (a, b, indicator, description) in cases {
         app.set_status(&token, &api["id"], a).await;
@@ -110,13 +185,20 @@ async fn the_banner_follows_statuspage_rules() {
 async fn customers_never_see_internal_components_but_staff_do() {
     let app = spawn_app().await;
     let token = app.admin_token().await;
-    app.create_component(&token, json!({"name": "Checkout"})).await;
-    app.create_component(&token, json!({"name": "Billing batch", "audience": "internal", "status": "major_outage"}))
+    app.create_component(&token, json!({"name": "Checkout"}))
         .await;
+    app.create_component(
+        &token,
+        json!({"name": "Billing batch", "audience": "internal", "status": "major_outage"}),
+    )
+    .await;
     let (_, html) = app.get_page("/").await;
     assert!(html.contains("Checkout"));
     assert!(!html.contains("Billing batch"));
-    assert!(html.contains("All Systems Operational"), "internal outages do not move the public banner");
+    assert!(
+        html.contains("All Systems Operational"),
+        "internal outages do not move the public banner"
+    );
     let summary = app.get_json("/api/v2/summary.json").await;
     assert_eq!(summary["components"].as_array().unwrap().len(), 1);
     assert!(!summary.to_string().contains("Billing batch"));
@@ -136,9 +218,21 @@ async fn customers_never_see_internal_components_but_staff_do() {
         .await
         .unwrap();
     assert_eq!(internal["components"].as_array().unwrap().len(), 2);
-    assert!(internal["page"]["url"].as_str().unwrap().ends_with("/internal"));
-    let via_token = app.api(&token).get(app.url("/internal/api/v2/components.json")).send().await.unwrap();
-    assert_eq!(via_token.status().as_u16(), 200, "scripts may read internal JSON with a token");
+    assert!(internal["page"]["url"]
+        .as_str()
+        .unwrap()
+        .ends_with("/internal"));
+    let via_token = app
+        .api(&token)
+        .get(app.url("/internal/api/v2/components.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        via_token.status().as_u16(),
+        200,
+        "scripts may read internal JSON with a token"
+    );
 }
 
 #[tokio::test]
@@ -146,11 +240,19 @@ async fn anonymous_visitors_cannot_read_the_internal_page() {
     let app = spawn_app().await;
     let response = app.browser.get(app.url("/internal")).send().await.unwrap();
     assert_eq!(response.status().as_u16(), 303);
-    assert_eq!(response.headers()["location"], "/admin/login?next=%2Finternal");
-    let response = reqwest::get(app.url("/internal/api/v2/summary.json")).await.unwrap();
+    assert_eq!(
+        response.headers()["location"],
+        "/admin/login?next=%2Finternal"
+    );
+    let response = reqwest::get(app.url("/internal/api/v2/summary.json"))
+        .await
+        .unwrap();
     assert_eq!(response.status().as_u16(), 401);
     let body: Value = response.json().await.unwrap();
-    assert!(body["error"]["message"].as_str().unwrap().contains("Bearer"));
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("Bearer"));
     let response = reqwest::Client::new()
         .get(app.url("/internal/api/v2/summary.json"))
         .bearer_auth("sitrep_not_a_real_token")
@@ -166,9 +268,17 @@ async fn pages_are_served_with_etags_gzip_and_short_public_caching() {
     let client = reqwest::Client::builder().gzip(false).build().unwrap();
     let first = client.get(app.url("/")).send().await.unwrap();
     let etag = first.headers()["etag"].to_str().unwrap().to_string();
-    assert!(first.headers()["cache-control"].to_str().unwrap().starts_with("public, max-age="));
+    assert!(first.headers()["cache-control"]
+        .to_str()
+        .unwrap()
+        .starts_with("public, max-age="));
     assert_eq!(first.headers()["vary"], "Accept-Encoding");
-    let again = client.get(app.url("/")).header("If-None-Match", &etag).send().await.unwrap();
+    let again = client
+        .get(app.url("/"))
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(again.status().as_u16(), 304);
     assert!(again.bytes().await.unwrap().is_empty());
     let gzipped = client
@@ -183,7 +293,12 @@ async fn pages_are_served_with_etags_gzip_and_short_public_caching() {
 
     let token = app.admin_token().await;
     app.create_component(&token, json!({"name": "API"})).await;
-    let changed = client.get(app.url("/")).header("If-None-Match", &etag).send().await.unwrap();
+    let changed = client
+        .get(app.url("/"))
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(changed.status().as_u16(), 200, "a write changes the ETag");
     assert!(changed.text().await.unwrap().contains("API"));
 }
@@ -216,16 +331,25 @@ async fn public_json_is_readable_cross_origin_but_internal_json_is_not() {
         .await
         .unwrap();
     assert_eq!(internal.status().as_u16(), 200);
-    assert!(internal.headers().get("access-control-allow-origin").is_none());
+    assert!(internal
+        .headers()
+        .get("access-control-allow-origin")
+        .is_none());
 }
 
 #[tokio::test]
 async fn components_that_only_show_when_degraded_appear_when_degraded() {
     let app = spawn_app().await;
     let token = app.admin_token().await;
-    let cdn = app.create_component(&token, json!({"name": "Legacy CDN", "only_show_if_degraded": true})).await;
+    let cdn = app
+        .create_component(
+            &token,
+            json!({"name": "Legacy CDN", "only_show_if_degraded": true}),
+        )
+        .await;
     assert!(!app.get_page("/").await.1.contains("Legacy CDN"));
-    app.set_status(&token, &cdn["id"], "degraded_performance").await;
+    app.set_status(&token, &cdn["id"], "degraded_performance")
+        .await;
     let (_, html) = app.get_page("/").await;
     assert!(html.contains("Legacy CDN"));
     assert!(html.contains("Degraded performance"));
@@ -238,7 +362,11 @@ async fn operators_get_health_and_readiness() {
     assert_eq!(health.status().as_u16(), 200);
     let ready = app.get_json("/readyz").await;
     assert_eq!(ready["status"], "ready");
-    let backend = if std::env::var("TEST_DATABASE_URL").is_ok_and(|u| !u.is_empty()) { "postgres" } else { "sqlite" };
+    let backend = if std::env::var("TEST_DATABASE_URL").is_ok_and(|u| !u.is_empty()) {
+        "postgres"
+    } else {
+        "sqlite"
+    };
     assert_eq!(ready["database"], backend);
 }
 
@@ -248,7 +376,10 @@ async fn unknown_documents_and_pages_are_clear_404s() {
     let response = reqwest::get(app.url("/api/v2/nope.json")).await.unwrap();
     assert_eq!(response.status().as_u16(), 404);
     let body: Value = response.json().await.unwrap();
-    assert!(body["error"]["message"].as_str().unwrap().contains("summary.json"));
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("summary.json"));
     let (status, html) = app.get_page("/no/such/page").await;
     assert_eq!(status, 404);
     assert!(html.contains("There is no page at /no/such/page"));

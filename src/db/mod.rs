@@ -13,10 +13,10 @@ use std::time::Duration;
 
 use anyhow::Context;
 use diesel::connection::SimpleConnection;
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::pg::PgConnection;
 use diesel::r2d2::{self, ManageConnection, Pool};
 use diesel::sqlite::SqliteConnection;
-use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::Connection;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
@@ -71,11 +71,14 @@ impl StoreError {
     }
 
     /// Maps a unique-constraint violation to `Conflict(message)`; keeps other errors.
-    pub fn on_unique(message: impl Into<String>) -> impl FnOnce(diesel::result::Error) -> StoreError {
+    pub fn on_unique(
+        message: impl Into<String>,
+    ) -> impl FnOnce(diesel::result::Error) -> StoreError {
         move |err| match err {
-            diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
-                StoreError::Conflict(message.into())
-            }
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            ) => StoreError::Conflict(message.into()),
             other => StoreError::Database(other),
         }
     }
@@ -86,7 +89,10 @@ impl DbConn {
     /// writers queue on the busy timeout instead of failing on a lock
     /// upgrade; a plain transaction on PostgreSQL. Commits when `f` returns
     /// `Ok`, rolls back otherwise.
-    pub fn write_transaction<T, E>(&mut self, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
+    pub fn write_transaction<T, E>(
+        &mut self,
+        f: impl FnOnce(&mut DbConn) -> Result<T, E>,
+    ) -> Result<T, E>
     where
         E: From<diesel::result::Error>,
     {
@@ -94,11 +100,18 @@ impl DbConn {
     }
 
     /// Runs `f` in a read-only transaction that sees one consistent state.
-    pub fn read_transaction<T, E>(&mut self, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
+    pub fn read_transaction<T, E>(
+        &mut self,
+        f: impl FnOnce(&mut DbConn) -> Result<T, E>,
+    ) -> Result<T, E>
     where
         E: From<diesel::result::Error>,
     {
-        self.transaction_with("BEGIN", "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", f)
+        self.transaction_with(
+            "BEGIN",
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+            f,
+        )
     }
 
     fn transaction_with<T, E>(
@@ -112,7 +125,9 @@ impl DbConn {
     {
         match self {
             DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, sqlite_begin)?,
-            DbConn::Postgres(c) => AnsiTransactionManager::begin_transaction_sql(c, postgres_begin)?,
+            DbConn::Postgres(c) => {
+                AnsiTransactionManager::begin_transaction_sql(c, postgres_begin)?
+            }
         }
         let outcome = f(self);
         let finish = match &outcome {
@@ -121,7 +136,9 @@ impl DbConn {
         };
         if let Err(err) = finish {
             if outcome.is_ok() {
-                if let Err(rollback) = on_backend!(self, |c| AnsiTransactionManager::rollback_transaction(c)) {
+                if let Err(rollback) =
+                    on_backend!(self, |c| AnsiTransactionManager::rollback_transaction(c))
+                {
                     tracing::error!(error = %rollback, "rollback after a failed commit failed");
                 }
                 return Err(err.into());
@@ -184,8 +201,9 @@ impl Db {
     pub fn connect(url: &DatabaseUrl, pool_size: u32) -> anyhow::Result<Db> {
         if let DatabaseUrl::Sqlite(path) = url {
             if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                std::fs::create_dir_all(parent)
-                    .with_context(|| format!("creating the folder for the SQLite file {}", path.display()))?;
+                std::fs::create_dir_all(parent).with_context(|| {
+                    format!("creating the folder for the SQLite file {}", path.display())
+                })?;
             }
         }
         let pool = Pool::builder()
@@ -193,7 +211,9 @@ impl Db {
             .min_idle(Some(1))
             .connection_timeout(Duration::from_secs(10))
             .test_on_check_out(false)
-            .build(Connector { target: url.clone() })
+            .build(Connector {
+                target: url.clone(),
+            })
             .with_context(|| format!("cannot open the database at {}", url.redacted()))?;
         let backend = match url {
             DatabaseUrl::Sqlite(_) => "sqlite",
@@ -222,7 +242,10 @@ impl Db {
     }
 
     /// Runs `f` on the calling thread (CLI commands, start-up).
-    pub fn run_now<T>(&self, f: impl FnOnce(&mut DbConn) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    pub fn run_now<T>(
+        &self,
+        f: impl FnOnce(&mut DbConn) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         let mut conn = self.pool.get()?;
         f(&mut conn)
     }
@@ -251,8 +274,10 @@ impl Db {
 
     /// Whether the database answers a trivial query (for `/readyz`).
     pub async fn ping(&self) -> Result<(), StoreError> {
-        self.run(|conn| on_backend!(conn, |c| c.batch_execute("SELECT 1")).map_err(StoreError::from))
-            .await
+        self.run(|conn| {
+            on_backend!(conn, |c| c.batch_execute("SELECT 1")).map_err(StoreError::from)
+        })
+        .await
     }
 }
 

@@ -10,9 +10,15 @@ pub struct EmailAddress(String);
 impl EmailAddress {
     pub fn parse(value: &str) -> Result<Self, Invalid> {
         let value = value.trim();
-        let bad = || Invalid::new(format!("{value:?} is not an email address: write it like name@example.com."));
+        let bad = || {
+            Invalid::new(format!(
+                "{value:?} is not an email address: write it like name@example.com."
+            ))
+        };
         if value.is_empty() {
-            return Err(Invalid::new("Enter an email address, like name@example.com."));
+            return Err(Invalid::new(
+                "Enter an email address, like name@example.com.",
+            ));
         }
         if value.len() > 254 || value.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(bad());
@@ -42,13 +48,25 @@ mod tests {
 
     #[test]
     fn ordinary_addresses_are_accepted_and_lower_cased() {
-        assert_eq!(EmailAddress::parse(" Ana@Example.COM ").unwrap().as_str(), "ana@example.com");
+        assert_eq!(
+            EmailAddress::parse(" Ana@Example.COM ").unwrap().as_str(),
+            "ana@example.com"
+        );
         assert!(EmailAddress::parse("ops+status@mail.example.co.uk").is_ok());
     }
 
     #[test]
     fn malformed_addresses_are_rejected_with_an_example() {
-        for bad in ["", "ana", "ana@", "@example.com", "ana@example", "a b@example.com", "a@b@c.com", "ana@exa..mple.com"] {
+        for bad in [
+            "",
+            "ana",
+            "ana@",
+            "@example.com",
+            "ana@example",
+            "a b@example.com",
+            "a@b@c.com",
+            "ana@exa..mple.com",
+        ] {
             let err = EmailAddress::parse(bad).unwrap_err();
             assert!(err.0.contains("example.com"), "{bad}: {}", err.0);
         }

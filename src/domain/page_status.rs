@@ -100,16 +100,28 @@ mod tests {
     #[test]
     fn one_component_reads_like_statuspage() {
         assert_eq!(banner(&[Operational]), ("none", "All Systems Operational"));
-        assert_eq!(banner(&[UnderMaintenance]), ("maintenance", "Service Under Maintenance"));
-        assert_eq!(banner(&[DegradedPerformance]), ("minor", "Degraded System Service"));
+        assert_eq!(
+            banner(&[UnderMaintenance]),
+            ("maintenance", "Service Under Maintenance")
+        );
+        assert_eq!(
+            banner(&[DegradedPerformance]),
+            ("minor", "Degraded System Service")
+        );
         assert_eq!(banner(&[PartialOutage]), ("major", "Partial System Outage"));
         assert_eq!(banner(&[MajorOutage]), ("critical", "Major System Outage"));
     }
 
     #[test]
     fn some_components_down_reads_as_partial() {
-        assert_eq!(banner(&[Operational, MajorOutage]), ("major", "Partial System Outage"));
-        assert_eq!(banner(&[Operational, PartialOutage]), ("minor", "Minor Service Outage"));
+        assert_eq!(
+            banner(&[Operational, MajorOutage]),
+            ("major", "Partial System Outage")
+        );
+        assert_eq!(
+            banner(&[Operational, PartialOutage]),
+            ("minor", "Minor Service Outage")
+        );
         assert_eq!(
             banner(&[Operational, DegradedPerformance]),
             ("minor", "Partially Degraded Service")
@@ -122,8 +134,14 @@ mod tests {
 
     #[test]
     fn every_component_down_reads_as_system_wide() {
-        assert_eq!(banner(&[MajorOutage, MajorOutage]), ("critical", "Major System Outage"));
-        assert_eq!(banner(&[PartialOutage, PartialOutage]), ("major", "Partial System Outage"));
+        assert_eq!(
+            banner(&[MajorOutage, MajorOutage]),
+            ("critical", "Major System Outage")
+        );
+        assert_eq!(
+            banner(&[PartialOutage, PartialOutage]),
+            ("major", "Partial System Outage")
+        );
     }
 
     #[test]
@@ -132,6 +150,9 @@ mod tests {
             banner(&[DegradedPerformance, PartialOutage, UnderMaintenance]),
             ("minor", "Minor Service Outage")
         );
-        assert_eq!(banner(&[PartialOutage, MajorOutage]), ("major", "Partial System Outage"));
+        assert_eq!(
+            banner(&[PartialOutage, MajorOutage]),
+            ("major", "Partial System Outage")
+        );
     }
 }

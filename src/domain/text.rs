@@ -67,17 +67,25 @@ pub fn parse_position(value: i64) -> Result<i32, Invalid> {
     i32::try_from(value)
         .ok()
         .filter(|p| (0..=10_000).contains(p))
-        .ok_or_else(|| Invalid::new(format!("Position {value} is out of range: use a number from 0 to 10000.")))
+        .ok_or_else(|| {
+            Invalid::new(format!(
+                "Position {value} is out of range: use a number from 0 to 10000."
+            ))
+        })
 }
 
 /// A password for a staff account: at least 10 characters, at most 1,024.
 pub fn check_password(password: &str) -> Result<(), Invalid> {
     let length = password.chars().count();
     if length < 10 {
-        return Err(Invalid::new("The password is too short: use at least 10 characters."));
+        return Err(Invalid::new(
+            "The password is too short: use at least 10 characters.",
+        ));
     }
     if length > 1024 {
-        return Err(Invalid::new("The password is too long: use at most 1024 characters."));
+        return Err(Invalid::new(
+            "The password is too long: use at most 1024 characters.",
+        ));
     }
     Ok(())
 }
@@ -89,9 +97,15 @@ mod tests {
     #[test]
     fn names_are_trimmed_and_bounded() {
         assert_eq!(Name::parse("component", "  API ").unwrap().as_str(), "API");
-        assert!(Name::parse("component", "   ").unwrap_err().0.contains("Give the component a name"));
+        assert!(Name::parse("component", "   ")
+            .unwrap_err()
+            .0
+            .contains("Give the component a name"));
         let long = "x".repeat(101);
-        assert!(Name::parse("group", &long).unwrap_err().0.contains("101 characters"));
+        assert!(Name::parse("group", &long)
+            .unwrap_err()
+            .0
+            .contains("101 characters"));
         assert!(Name::parse("group", "a\nb").is_err());
         assert!(Name::parse("group", &"é".repeat(100)).is_ok());
     }

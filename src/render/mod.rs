@@ -44,11 +44,15 @@ impl Templates {
             if !dir.is_dir() {
                 anyhow::bail!("SITREP_TEMPLATES_DIR {} is not a folder", dir.display());
             }
-            for name in EmbeddedTemplates::iter().filter(|f| f.ends_with(".hbs")).map(|f| f.trim_end_matches(".hbs").to_string()) {
+            for name in EmbeddedTemplates::iter()
+                .filter(|f| f.ends_with(".hbs"))
+                .map(|f| f.trim_end_matches(".hbs").to_string())
+            {
                 let path = dir.join(format!("{name}.hbs"));
                 if path.is_file() {
-                    html.register_template_file(&name, &path)
-                        .with_context(|| format!("override template {} does not parse", path.display()))?;
+                    html.register_template_file(&name, &path).with_context(|| {
+                        format!("override template {} does not parse", path.display())
+                    })?;
                     tracing::info!(template = %name, path = %path.display(), "using override template");
                 }
             }
@@ -74,12 +78,23 @@ fn status_icon(
     _: &mut handlebars::RenderContext,
     out: &mut dyn handlebars::Output,
 ) -> handlebars::HelperResult {
-    let status = h.param(0).and_then(|v| v.value().as_str()).unwrap_or("operational");
+    let status = h
+        .param(0)
+        .and_then(|v| v.value().as_str())
+        .unwrap_or("operational");
     let shape = match status {
-        "operational" | "none" => r#"<path d="M4 8.5l2.5 2.5L12 5.5" fill="none" stroke="currentColor" stroke-width="2"/>"#,
-        "under_maintenance" | "maintenance" => r#"<path d="M4 8h8M8 4v8" fill="none" stroke="currentColor" stroke-width="2"/>"#,
-        "degraded_performance" | "minor" => r#"<path d="M8 4v5M8 11v1.5" fill="none" stroke="currentColor" stroke-width="2"/>"#,
-        "partial_outage" | "major" => r#"<path d="M4 8h8" fill="none" stroke="currentColor" stroke-width="2.5"/>"#,
+        "operational" | "none" => {
+            r#"<path d="M4 8.5l2.5 2.5L12 5.5" fill="none" stroke="currentColor" stroke-width="2"/>"#
+        }
+        "under_maintenance" | "maintenance" => {
+            r#"<path d="M4 8h8M8 4v8" fill="none" stroke="currentColor" stroke-width="2"/>"#
+        }
+        "degraded_performance" | "minor" => {
+            r#"<path d="M8 4v5M8 11v1.5" fill="none" stroke="currentColor" stroke-width="2"/>"#
+        }
+        "partial_outage" | "major" => {
+            r#"<path d="M4 8h8" fill="none" stroke="currentColor" stroke-width="2.5"/>"#
+        }
         _ => r#"<path d="M5 5l6 6M11 5l-6 6" fill="none" stroke="currentColor" stroke-width="2"/>"#,
     };
     out.write(&format!(

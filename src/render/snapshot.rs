@@ -90,13 +90,22 @@ struct StatusPage<'a> {
 }
 
 /// Builds the snapshot of one audience.
-pub fn build(state: &PageState, audience: Audience, settings: &Settings, templates: &Templates) -> anyhow::Result<Snapshot> {
+pub fn build(
+    state: &PageState,
+    audience: Audience,
+    settings: &Settings,
+    templates: &Templates,
+) -> anyhow::Result<Snapshot> {
     let view = AudienceView::new(state, audience);
     let internal = audience == Audience::Internal;
     let page = PageJson {
         id: settings.page_id.clone(),
         name: settings.page_name.clone(),
-        url: if internal { settings.url("/internal") } else { settings.url("") },
+        url: if internal {
+            settings.url("/internal")
+        } else {
+            settings.url("")
+        },
         time_zone: settings.time_zone.name().to_string(),
         updated_at: timestamp(state.updated_at),
     };
@@ -106,16 +115,27 @@ pub fn build(state: &PageState, audience: Audience, settings: &Settings, templat
         match entry {
             Entry::Group(g, members) => {
                 components.push(ComponentJson::group(g, members, &settings.page_id));
-                components.extend(members.iter().map(|c| ComponentJson::component(c, &settings.page_id)));
+                components.extend(
+                    members
+                        .iter()
+                        .map(|c| ComponentJson::component(c, &settings.page_id)),
+                );
             }
             Entry::Component(c) => components.push(ComponentJson::component(c, &settings.page_id)),
         }
     }
-    let local_update = state.updated_at.and_utc().with_timezone(&settings.time_zone);
+    let local_update = state
+        .updated_at
+        .and_utc()
+        .with_timezone(&settings.time_zone);
     let html = templates.render(
         "pages/status",
         &StatusPage {
-            title: if internal { format!("{} — internal status", settings.page_name) } else { format!("{} status", settings.page_name) },
+            title: if internal {
+                format!("{} — internal status", settings.page_name)
+            } else {
+                format!("{} status", settings.page_name)
+            },
             page_name: &settings.page_name,
             internal,
             root: if internal { "/internal" } else { "" },
@@ -128,7 +148,10 @@ pub fn build(state: &PageState, audience: Audience, settings: &Settings, templat
         },
     )?;
     let mut resources = HashMap::new();
-    resources.insert("", Resource::new(html.into_bytes(), "text/html; charset=utf-8")?);
+    resources.insert(
+        "",
+        Resource::new(html.into_bytes(), "text/html; charset=utf-8")?,
+    );
     resources.insert(
         "api/v2/summary.json",
         Resource::json(&Summary {
@@ -139,13 +162,28 @@ pub fn build(state: &PageState, audience: Audience, settings: &Settings, templat
             status: &status,
         })?,
     );
-    resources.insert("api/v2/status.json", Resource::json(&StatusDocument { page: &page, status: &status })?);
+    resources.insert(
+        "api/v2/status.json",
+        Resource::json(&StatusDocument {
+            page: &page,
+            status: &status,
+        })?,
+    );
     resources.insert(
         "api/v2/components.json",
-        Resource::json(&ComponentsDocument { page: &page, components: &components })?,
+        Resource::json(&ComponentsDocument {
+            page: &page,
+            components: &components,
+        })?,
     );
     for path in ["api/v2/incidents.json", "api/v2/incidents/unresolved.json"] {
-        resources.insert(path, Resource::json(&IncidentsDocument { page: &page, incidents: vec![] })?);
+        resources.insert(
+            path,
+            Resource::json(&IncidentsDocument {
+                page: &page,
+                incidents: vec![],
+            })?,
+        );
     }
     for path in [
         "api/v2/scheduled-maintenances.json",
@@ -154,7 +192,10 @@ pub fn build(state: &PageState, audience: Audience, settings: &Settings, templat
     ] {
         resources.insert(
             path,
-            Resource::json(&MaintenancesDocument { page: &page, scheduled_maintenances: vec![] })?,
+            Resource::json(&MaintenancesDocument {
+                page: &page,
+                scheduled_maintenances: vec![],
+            })?,
         );
     }
     Ok(Snapshot {
@@ -195,8 +236,16 @@ impl Pages {
 
     /// Builds and swaps in snapshots of `state`, unless newer ones are already live
     /// (two rebuilds racing never move the page backwards).
-    pub fn install(&self, state: &PageState, settings: &Settings, templates: &Templates) -> anyhow::Result<bool> {
-        let _one_at_a_time = self.install.lock().map_err(|_| anyhow::anyhow!("snapshot lock poisoned"))?;
+    pub fn install(
+        &self,
+        state: &PageState,
+        settings: &Settings,
+        templates: &Templates,
+    ) -> anyhow::Result<bool> {
+        let _one_at_a_time = self
+            .install
+            .lock()
+            .map_err(|_| anyhow::anyhow!("snapshot lock poisoned"))?;
         if state.revision <= self.revision() {
             return Ok(false);
         }

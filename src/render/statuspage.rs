@@ -68,7 +68,11 @@ impl ComponentJson {
         ComponentJson {
             id: g.id.to_string(),
             name: g.name.clone(),
-            status: members.iter().map(|c| c.status).max().unwrap_or(ComponentStatus::Operational),
+            status: members
+                .iter()
+                .map(|c| c.status)
+                .max()
+                .unwrap_or(ComponentStatus::Operational),
             created_at: timestamp(g.created_at),
             updated_at: timestamp(g.updated_at),
             position: g.position,

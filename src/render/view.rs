@@ -40,12 +40,22 @@ impl<'a> AudienceView<'a> {
             .collect();
         let mut entries: Vec<Entry> = Vec::new();
         for group in &state.groups {
-            let members: Vec<&Component> = visible.iter().copied().filter(|c| c.group_id == Some(group.id)).collect();
+            let members: Vec<&Component> = visible
+                .iter()
+                .copied()
+                .filter(|c| c.group_id == Some(group.id))
+                .collect();
             if !members.is_empty() {
                 entries.push(Entry::Group(group, members));
             }
         }
-        entries.extend(visible.iter().copied().filter(|c| c.group_id.is_none()).map(Entry::Component));
+        entries.extend(
+            visible
+                .iter()
+                .copied()
+                .filter(|c| c.group_id.is_none())
+                .map(Entry::Component),
+        );
         entries.sort_by_key(Entry::position);
         let statuses: Vec<ComponentStatus> = visible.iter().map(|c| c.status).collect();
         AudienceView {
@@ -96,16 +106,25 @@ pub struct Section {
 
 /// Sections for the HTML page: hides components that only show when degraded.
 pub fn sections(view: &AudienceView) -> Vec<Section> {
-    let shown = |c: &Component| !(c.only_show_if_degraded && c.status == ComponentStatus::Operational);
+    let shown =
+        |c: &Component| !(c.only_show_if_degraded && c.status == ComponentStatus::Operational);
     view.entries
         .iter()
         .filter_map(|entry| match entry {
             Entry::Group(g, members) => {
-                let rows: Vec<ComponentRow> = members.iter().filter(|c| shown(c)).map(|c| ComponentRow::new(c)).collect();
+                let rows: Vec<ComponentRow> = members
+                    .iter()
+                    .filter(|c| shown(c))
+                    .map(|c| ComponentRow::new(c))
+                    .collect();
                 if rows.is_empty() {
                     return None;
                 }
-                let worst = members.iter().map(|c| c.status).max().unwrap_or(ComponentStatus::Operational);
+                let worst = members
+                    .iter()
+                    .map(|c| c.status)
+                    .max()
+                    .unwrap_or(ComponentStatus::Operational);
                 Some(Section {
                     group: true,
                     id: g.id,

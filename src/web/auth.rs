@@ -40,7 +40,10 @@ pub async fn session_staff(req: &HttpRequest) -> Result<Option<Staff>, AppError>
     };
     let hash = secret_hash(cookie.value());
     let state = state(req)?;
-    Ok(state.db.run(move |conn| users::session_user(conn, &hash)).await?)
+    Ok(state
+        .db
+        .run(move |conn| users::session_user(conn, &hash))
+        .await?)
 }
 
 /// The staff member behind `Authorization: Bearer <token>`, if any.
@@ -51,13 +54,21 @@ async fn bearer_staff(req: &HttpRequest) -> Result<Option<Staff>, AppError> {
     let token = value
         .to_str()
         .ok()
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("OAuth ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("OAuth "))
+        })
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .ok_or_else(|| AppError::BadRequest("The Authorization header must be `Bearer <token>`.".into()))?;
+        .ok_or_else(|| {
+            AppError::BadRequest("The Authorization header must be `Bearer <token>`.".into())
+        })?;
     let hash = secret_hash(token);
     let state = state(req)?;
-    let found = state.db.run(move |conn| users::token_user(conn, &hash)).await?;
+    let found = state
+        .db
+        .run(move |conn| users::token_user(conn, &hash))
+        .await?;
     match found {
         Some((staff, _name)) => Ok(Some(staff)),
         None => Err(AppError::Unauthorized),
@@ -101,8 +112,13 @@ impl FromRequest for SignedIn {
                         .map(|p| p.as_str().to_string())
                         .unwrap_or_else(|| "/admin".into());
                     let location = format!("/admin/login?next={}", urlencode(&next));
-                    let response = HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish();
-                    Err(actix_web::error::InternalError::from_response("sign in first", response).into())
+                    let response = HttpResponse::SeeOther()
+                        .insert_header((header::LOCATION, location))
+                        .finish();
+                    Err(
+                        actix_web::error::InternalError::from_response("sign in first", response)
+                            .into(),
+                    )
                 }
             }
         })
@@ -221,7 +237,9 @@ pub fn session_cookie(secret: String, secure: bool, max_age: chrono::Duration) -
         .http_only(true)
         .secure(secure)
         .same_site(SameSite::Lax)
-        .max_age(actix_web::cookie::time::Duration::seconds(max_age.num_seconds()))
+        .max_age(actix_web::cookie::time::Duration::seconds(
+            max_age.num_seconds(),
+        ))
         .finish()
 }
 

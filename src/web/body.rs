@@ -14,7 +14,9 @@ pub const MAX_BODY: usize = 64 * 1024;
 pub async fn read(mut payload: web::Payload) -> Result<web::Bytes, AppError> {
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| AppError::BadRequest(format!("The request body could not be read: {e}")))?;
+        let chunk = chunk.map_err(|e| {
+            AppError::BadRequest(format!("The request body could not be read: {e}"))
+        })?;
         if body.len() + chunk.len() > MAX_BODY {
             return Err(AppError::TooLarge(format!(
                 "The request body is larger than {} KiB; send less.",
@@ -31,7 +33,9 @@ pub async fn read(mut payload: web::Payload) -> Result<web::Bytes, AppError> {
 /// written for Statuspage's API work unchanged.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8], envelope: &str) -> Result<T, AppError> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(AppError::BadRequest("The request body is empty: send a JSON object.".into()));
+        return Err(AppError::BadRequest(
+            "The request body is empty: send a JSON object.".into(),
+        ));
     }
     let mut value: serde_json::Value = serde_json::from_slice(body)
         .map_err(|e| AppError::BadRequest(format!("The request body is not valid JSON: {e}.")))?;
@@ -43,7 +47,9 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8], envelope: &str) -> Result<T,
         }
     }
     if !value.is_object() {
-        return Err(AppError::BadRequest("The request body must be a JSON object.".into()));
+        return Err(AppError::BadRequest(
+            "The request body must be a JSON object.".into(),
+        ));
     }
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();

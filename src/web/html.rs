@@ -73,7 +73,12 @@ struct ErrorPage {
 }
 
 /// An error as an HTML page with the right status code.
-pub fn error_page(state: &AppState, req: &HttpRequest, staff: Option<&Staff>, err: AppError) -> HttpResponse {
+pub fn error_page(
+    state: &AppState,
+    req: &HttpRequest,
+    staff: Option<&Staff>,
+    err: AppError,
+) -> HttpResponse {
     if let AppError::Internal(cause) = &err {
         tracing::error!(error = ?cause, "request failed");
     }
@@ -101,11 +106,18 @@ pub fn error_page(state: &AppState, req: &HttpRequest, staff: Option<&Staff>, er
 }
 
 /// Turns a handler's result into a page: errors become [`error_page`].
-pub fn page(state: &AppState, req: &HttpRequest, staff: Option<&Staff>, result: Result<HttpResponse, AppError>) -> HttpResponse {
+pub fn page(
+    state: &AppState,
+    req: &HttpRequest,
+    staff: Option<&Staff>,
+    result: Result<HttpResponse, AppError>,
+) -> HttpResponse {
     result.unwrap_or_else(|err| error_page(state, req, staff, err))
 }
 
 /// 303 to `location` (after a successful form post).
 pub fn see_other(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther().insert_header((header::LOCATION, location)).finish()
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
 }

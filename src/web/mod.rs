@@ -61,7 +61,10 @@ impl Application {
             pages: Arc::new(Pages::default()),
             setup_token_hash: Arc::new(Mutex::new(None)),
         };
-        state.refresh_pages().await.map_err(|e| anyhow::anyhow!("building the first page snapshot: {e:?}"))?;
+        state
+            .refresh_pages()
+            .await
+            .map_err(|e| anyhow::anyhow!("building the first page snapshot: {e:?}"))?;
 
         let listener = TcpListener::bind(settings.listen)
             .with_context(|| format!("cannot listen on {} (SITREP_LISTEN)", settings.listen))?;
@@ -83,7 +86,9 @@ impl Application {
         };
 
         let login_limit = GovernorConfigBuilder::default()
-            .period(std::time::Duration::from_millis(60_000 / u64::from(settings.login_per_minute)))
+            .period(std::time::Duration::from_millis(
+                60_000 / u64::from(settings.login_per_minute),
+            ))
             .burst_size(settings.login_burst)
             .methods(vec![Method::POST])
             .finish()
@@ -204,10 +209,14 @@ impl Application {
                 folder = %dir.display(),
                 "SITREP_SMTP_URL is not set: email is written as .eml files to this folder, not sent"
             ),
-            MailTransport::Smtp(url) => tracing::info!(relay = %url.host_str().unwrap_or("?"), "email goes to the SMTP relay"),
+            MailTransport::Smtp(url) => {
+                tracing::info!(relay = %url.host_str().unwrap_or("?"), "email goes to the SMTP relay")
+            }
         }
         if let Some(link) = &self.setup_link {
-            tracing::warn!("no account exists yet: open the one-time link to create the first administrator");
+            tracing::warn!(
+                "no account exists yet: open the one-time link to create the first administrator"
+            );
             eprintln!("\n  Create the first administrator: {link}\n  (or run: sitrep user add --email you@example.com --role admin --password-stdin)\n");
         }
         self.server.await

@@ -23,8 +23,15 @@ fn send(req: &HttpRequest, resource: &Resource, cache_control: &'static str) -> 
         .headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|tag| tag.trim() == resource.etag || tag.trim() == "*"));
-    let mut response = if matches { HttpResponse::NotModified() } else { HttpResponse::Ok() };
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|tag| tag.trim() == resource.etag || tag.trim() == "*")
+        });
+    let mut response = if matches {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
     response
         .insert_header((header::ETAG, resource.etag.clone()))
         .insert_header((header::CACHE_CONTROL, cache_control))
@@ -37,9 +44,14 @@ fn send(req: &HttpRequest, resource: &Resource, cache_control: &'static str) -> 
         .headers()
         .get(header::ACCEPT_ENCODING)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|e| e.split(';').next().is_some_and(|e| e.trim() == "gzip")));
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|e| e.split(';').next().is_some_and(|e| e.trim() == "gzip"))
+        });
     if gzip {
-        response.insert_header((header::CONTENT_ENCODING, "gzip")).body(resource.gzip.clone())
+        response
+            .insert_header((header::CONTENT_ENCODING, "gzip"))
+            .body(resource.gzip.clone())
     } else {
         response.body(resource.body.clone())
     }
@@ -52,14 +64,23 @@ fn unknown_document(path: &str) -> AppError {
 }
 
 /// `GET /` — the external status page.
-pub async fn external_page(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, AppError> {
+pub async fn external_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
     let snapshot = state.pages.current(Audience::External);
-    let resource = snapshot.get("").ok_or_else(|| AppError::internal(anyhow::anyhow!("no snapshot yet")))?;
+    let resource = snapshot
+        .get("")
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("no snapshot yet")))?;
     Ok(send(&req, resource, PUBLIC_CACHE))
 }
 
 /// `GET /api/v2/{document}` — Statuspage-compatible JSON for customers.
-pub async fn external_json(state: web::Data<AppState>, req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn external_json(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let key = format!("api/v2/{}", path.as_str());
     let snapshot = state.pages.current(Audience::External);
     let resource = snapshot.get(&key).ok_or_else(|| unknown_document(&path))?;
@@ -67,12 +88,20 @@ pub async fn external_json(state: web::Data<AppState>, req: HttpRequest, path: w
 }
 
 /// `GET /internal` — the internal page; anonymous visitors are sent to sign in.
-pub async fn internal_page(state: web::Data<AppState>, req: HttpRequest, staff: SignedIn) -> HttpResponse {
+pub async fn internal_page(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    staff: SignedIn,
+) -> HttpResponse {
     let snapshot = state.pages.current(Audience::Internal);
     let result = staff
         .require(Permission::ViewInternal)
         .map(|_| ())
-        .and_then(|_| snapshot.get("").ok_or_else(|| AppError::internal(anyhow::anyhow!("no snapshot yet"))))
+        .and_then(|_| {
+            snapshot
+                .get("")
+                .ok_or_else(|| AppError::internal(anyhow::anyhow!("no snapshot yet")))
+        })
         .map(|resource| send(&req, resource, PRIVATE_CACHE));
     super::html::page(&state, &req, Some(&staff.0), result)
 }
@@ -99,7 +128,8 @@ pub async fn healthz() -> HttpResponse {
 /// `GET /readyz` — the database answers; 503 otherwise.
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     match state.db.ping().await {
-        Ok(()) => HttpResponse::Ok().json(serde_json::json!({"status": "ready", "database": state.db.backend()})),
+        Ok(()) => HttpResponse::Ok()
+            .json(serde_json::json!({"status": "ready", "database": state.db.backend()})),
         Err(err) => {
             tracing::warn!(error = %err, "readiness check failed");
             HttpResponse::ServiceUnavailable()

@@ -27,9 +27,11 @@ impl AppState {
         let state = self.db.run(page_state::load).await?;
         let state_for_render = self.clone();
         tokio::task::spawn_blocking(move || {
-            state_for_render
-                .pages
-                .install(&state, &state_for_render.settings, &state_for_render.templates)
+            state_for_render.pages.install(
+                &state,
+                &state_for_render.settings,
+                &state_for_render.templates,
+            )
         })
         .await
         .map_err(AppError::internal)?

@@ -37,12 +37,15 @@ pub fn record<B: Serialize, A: Serialize>(
         after_json: after.map(to_json).transpose()?,
         created_at: now(),
     };
-    on_backend!(conn, |c| diesel::insert_into(audit_log::table).values(&entry).execute(c))?;
+    on_backend!(conn, |c| diesel::insert_into(audit_log::table)
+        .values(&entry)
+        .execute(c))?;
     Ok(())
 }
 
 fn to_json<T: Serialize>(value: &T) -> Result<String, StoreError> {
-    serde_json::to_string(value).map_err(|e| StoreError::Task(format!("serialising an audit record: {e}")))
+    serde_json::to_string(value)
+        .map_err(|e| StoreError::Task(format!("serialising an audit record: {e}")))
 }
 
 /// One row of the log, for the console and tests.

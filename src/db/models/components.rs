@@ -147,7 +147,9 @@ fn ensure_name_free(conn: &mut DbConn, name: &Name, except: Option<i64>) -> Resu
 
 fn next_position(conn: &mut DbConn, group: Option<i64>) -> Result<i32, StoreError> {
     let max = on_backend!(conn, |c| {
-        let query = components::table.select(diesel::dsl::max(components::position)).into_boxed();
+        let query = components::table
+            .select(diesel::dsl::max(components::position))
+            .into_boxed();
         let query = match group {
             Some(g) => query.filter(components::group_id.eq(g)),
             None => query.filter(components::group_id.is_null()),
@@ -186,9 +188,18 @@ pub fn create(conn: &mut DbConn, actor: &str, new: NewComponent) -> Result<Compo
             ))
             .returning(components::id)
             .get_result::<i64>(c))
-        .map_err(StoreError::on_unique(format!("A component named {name:?} already exists: choose another name.")))?;
+        .map_err(StoreError::on_unique(format!(
+            "A component named {name:?} already exists: choose another name."
+        )))?;
         let created = get(conn, id)?;
-        audit::record::<(), _>(conn, actor, "component.create", ("component", Some(id)), None, Some(&created))?;
+        audit::record::<(), _>(
+            conn,
+            actor,
+            "component.create",
+            ("component", Some(id)),
+            None,
+            Some(&created),
+        )?;
         revision::bump(conn)?;
         Ok(created)
     })
@@ -229,22 +240,35 @@ pub fn update(
             start_date: changes.start_date,
             updated_at: at,
         };
-        on_backend!(conn, |c| diesel::update(components::table.find(id)).set(&set).execute(c))
-            .map_err(StoreError::on_unique("A component with that name already exists: choose another name."))?;
+        on_backend!(conn, |c| diesel::update(components::table.find(id))
+            .set(&set)
+            .execute(c))
+        .map_err(StoreError::on_unique(
+            "A component with that name already exists: choose another name.",
+        ))?;
         if let Some(status) = changes.status.filter(|s| *s != before.status) {
-            on_backend!(conn, |c| diesel::insert_into(component_status_changes::table)
-                .values((
-                    component_status_changes::component_id.eq(id),
-                    component_status_changes::from_status.eq(before.status.as_str()),
-                    component_status_changes::to_status.eq(status.as_str()),
-                    component_status_changes::changed_at.eq(at),
-                    component_status_changes::incident_id.eq(incident_id),
-                    component_status_changes::actor.eq(actor),
-                ))
-                .execute(c))?;
+            on_backend!(conn, |c| diesel::insert_into(
+                component_status_changes::table
+            )
+            .values((
+                component_status_changes::component_id.eq(id),
+                component_status_changes::from_status.eq(before.status.as_str()),
+                component_status_changes::to_status.eq(status.as_str()),
+                component_status_changes::changed_at.eq(at),
+                component_status_changes::incident_id.eq(incident_id),
+                component_status_changes::actor.eq(actor),
+            ))
+            .execute(c))?;
         }
         let after = get(conn, id)?;
-        audit::record(conn, actor, "component.update", ("component", Some(id)), Some(&before), Some(&after))?;
+        audit::record(
+            conn,
+            actor,
+            "component.update",
+            ("component", Some(id)),
+            Some(&before),
+            Some(&after),
+        )?;
         revision::bump(conn)?;
         Ok(after)
     })
@@ -253,8 +277,16 @@ pub fn update(
 pub fn delete(conn: &mut DbConn, actor: &str, id: i64) -> Result<Component, StoreError> {
     conn.write_transaction(|conn| {
         let before = get(conn, id)?;
-        on_backend!(conn, |c| diesel::delete(components::table.find(id)).execute(c))?;
-        audit::record::<_, ()>(conn, actor, "component.delete", ("component", Some(id)), Some(&before), None)?;
+        on_backend!(conn, |c| diesel::delete(components::table.find(id))
+            .execute(c))?;
+        audit::record::<_, ()>(
+            conn,
+            actor,
+            "component.delete",
+            ("component", Some(id)),
+            Some(&before),
+            None,
+        )?;
         revision::bump(conn)?;
         Ok(before)
     })

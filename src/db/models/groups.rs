@@ -76,7 +76,9 @@ fn ensure_name_free(conn: &mut DbConn, name: &Name, except: Option<i64>) -> Resu
 }
 
 fn duplicate(name: &str) -> StoreError {
-    StoreError::Conflict(format!("A component group named {name:?} already exists: choose another name."))
+    StoreError::Conflict(format!(
+        "A component group named {name:?} already exists: choose another name."
+    ))
 }
 
 pub fn create(conn: &mut DbConn, actor: &str, new: NewGroup) -> Result<Group, StoreError> {
@@ -102,15 +104,29 @@ pub fn create(conn: &mut DbConn, actor: &str, new: NewGroup) -> Result<Group, St
             ))
             .returning(component_groups::id)
             .get_result::<i64>(c))
-        .map_err(StoreError::on_unique(duplicate(new.name.as_str()).to_string()))?;
+        .map_err(StoreError::on_unique(
+            duplicate(new.name.as_str()).to_string(),
+        ))?;
         let created = get(conn, id)?;
-        audit::record::<(), _>(conn, actor, "group.create", ("component_group", Some(id)), None, Some(&created))?;
+        audit::record::<(), _>(
+            conn,
+            actor,
+            "group.create",
+            ("component_group", Some(id)),
+            None,
+            Some(&created),
+        )?;
         revision::bump(conn)?;
         Ok(created)
     })
 }
 
-pub fn update(conn: &mut DbConn, actor: &str, id: i64, changes: GroupChanges) -> Result<Group, StoreError> {
+pub fn update(
+    conn: &mut DbConn,
+    actor: &str,
+    id: i64,
+    changes: GroupChanges,
+) -> Result<Group, StoreError> {
     conn.write_transaction(|conn| {
         let before = get(conn, id)?;
         if let Some(name) = &changes.name {
@@ -122,10 +138,21 @@ pub fn update(conn: &mut DbConn, actor: &str, id: i64, changes: GroupChanges) ->
             position: changes.position,
             updated_at: now(),
         };
-        on_backend!(conn, |c| diesel::update(component_groups::table.find(id)).set(&set).execute(c))
-            .map_err(StoreError::on_unique("A component group with that name already exists: choose another name."))?;
+        on_backend!(conn, |c| diesel::update(component_groups::table.find(id))
+            .set(&set)
+            .execute(c))
+        .map_err(StoreError::on_unique(
+            "A component group with that name already exists: choose another name.",
+        ))?;
         let after = get(conn, id)?;
-        audit::record(conn, actor, "group.update", ("component_group", Some(id)), Some(&before), Some(&after))?;
+        audit::record(
+            conn,
+            actor,
+            "group.update",
+            ("component_group", Some(id)),
+            Some(&before),
+            Some(&after),
+        )?;
         revision::bump(conn)?;
         Ok(after)
     })
@@ -141,7 +168,14 @@ pub fn delete(conn: &mut DbConn, actor: &str, id: i64) -> Result<Group, StoreErr
                 .execute(c)?;
             diesel::delete(component_groups::table.find(id)).execute(c)
         })?;
-        audit::record::<_, ()>(conn, actor, "group.delete", ("component_group", Some(id)), Some(&before), None)?;
+        audit::record::<_, ()>(
+            conn,
+            actor,
+            "group.delete",
+            ("component_group", Some(id)),
+            Some(&before),
+            None,
+        )?;
         revision::bump(conn)?;
         Ok(before)
     })

@@ -17,7 +17,10 @@ pub fn bump(conn: &mut DbConn) -> Result<(), StoreError> {
 
 /// The current revision.
 pub fn current(conn: &mut DbConn) -> Result<i64, StoreError> {
-    Ok(on_backend!(conn, |c| site_revision.select(revision).filter(id.eq(1)).first::<i64>(c))?)
+    Ok(on_backend!(conn, |c| site_revision
+        .select(revision)
+        .filter(id.eq(1))
+        .first::<i64>(c))?)
 }
 
 /// The current revision and when it was last bumped.

@@ -44,11 +44,18 @@ struct NewUser<'a> {
 }
 
 pub fn count(conn: &mut DbConn) -> Result<i64, StoreError> {
-    Ok(on_backend!(conn, |c| users::table.count().get_result::<i64>(c))?)
+    Ok(on_backend!(conn, |c| users::table
+        .count()
+        .get_result::<i64>(c))?)
 }
 
 /// Creates an account; a second account with the same email is a conflict.
-pub fn create(conn: &mut DbConn, email: &EmailAddress, role: Role, password_hash: &str) -> Result<Staff, StoreError> {
+pub fn create(
+    conn: &mut DbConn,
+    email: &EmailAddress,
+    role: Role,
+    password_hash: &str,
+) -> Result<Staff, StoreError> {
     let at = now();
     let row = NewUser {
         email: email.as_str(),
@@ -61,7 +68,10 @@ pub fn create(conn: &mut DbConn, email: &EmailAddress, role: Role, password_hash
         .values(&row)
         .returning(users::id)
         .get_result::<i64>(c))
-    .map_err(StoreError::on_unique(format!("An account for {} already exists.", email.as_str())))?;
+    .map_err(StoreError::on_unique(format!(
+        "An account for {} already exists.",
+        email.as_str()
+    )))?;
     Ok(Staff {
         user_id: id,
         email: email.as_str().to_string(),
@@ -70,7 +80,11 @@ pub fn create(conn: &mut DbConn, email: &EmailAddress, role: Role, password_hash
 }
 
 /// Creates the first administrator, only while there is no account at all.
-pub fn create_first_admin(conn: &mut DbConn, email: &EmailAddress, password_hash: &str) -> Result<Staff, StoreError> {
+pub fn create_first_admin(
+    conn: &mut DbConn,
+    email: &EmailAddress,
+    password_hash: &str,
+) -> Result<Staff, StoreError> {
     conn.write_transaction(|conn| {
         if count(conn)? > 0 {
             return Err(StoreError::Conflict(
@@ -90,7 +104,12 @@ pub fn find_by_email(conn: &mut DbConn, email: &str) -> Result<Option<UserRow>, 
 }
 
 /// Starts a browser session for a user.
-pub fn create_session(conn: &mut DbConn, user_id: i64, token_hash: &str, expires_at: NaiveDateTime) -> Result<(), StoreError> {
+pub fn create_session(
+    conn: &mut DbConn,
+    user_id: i64,
+    token_hash: &str,
+    expires_at: NaiveDateTime,
+) -> Result<(), StoreError> {
     let at = now();
     on_backend!(conn, |c| {
         diesel::delete(sessions::table.filter(sessions::expires_at.lt(at))).execute(c)?;
@@ -119,30 +138,44 @@ pub fn session_user(conn: &mut DbConn, token_hash: &str) -> Result<Option<Staff>
 }
 
 pub fn delete_session(conn: &mut DbConn, token_hash: &str) -> Result<(), StoreError> {
-    on_backend!(conn, |c| diesel::delete(sessions::table.filter(sessions::token_hash.eq(token_hash))).execute(c))?;
+    on_backend!(conn, |c| diesel::delete(
+        sessions::table.filter(sessions::token_hash.eq(token_hash))
+    )
+    .execute(c))?;
     Ok(())
 }
 
 /// Stores a new API token for a user.
-pub fn create_token(conn: &mut DbConn, user_id: i64, name: &str, token_hash: &str) -> Result<i64, StoreError> {
-    Ok(on_backend!(conn, |c| diesel::insert_into(api_tokens::table)
-        .values((
-            api_tokens::user_id.eq(user_id),
-            api_tokens::name.eq(name),
-            api_tokens::token_hash.eq(token_hash),
-            api_tokens::created_at.eq(now()),
-        ))
-        .returning(api_tokens::id)
-        .get_result::<i64>(c))?)
+pub fn create_token(
+    conn: &mut DbConn,
+    user_id: i64,
+    name: &str,
+    token_hash: &str,
+) -> Result<i64, StoreError> {
+    Ok(on_backend!(conn, |c| diesel::insert_into(
+        api_tokens::table
+    )
+    .values((
+        api_tokens::user_id.eq(user_id),
+        api_tokens::name.eq(name),
+        api_tokens::token_hash.eq(token_hash),
+        api_tokens::created_at.eq(now()),
+    ))
+    .returning(api_tokens::id)
+    .get_result::<i64>(c))?)
 }
 
 /// The person a bearer token acts for, if the token exists.
-pub fn token_user(conn: &mut DbConn, token_hash: &str) -> Result<Option<(Staff, String)>, StoreError> {
+pub fn token_user(
+    conn: &mut DbConn,
+    token_hash: &str,
+) -> Result<Option<(Staff, String)>, StoreError> {
     let row = on_backend!(conn, |c| api_tokens::table
         .inner_join(users::table)
         .filter(api_tokens::token_hash.eq(token_hash))
         .select((UserRow::as_select(), api_tokens::name))
         .first::<(UserRow, String)>(c)
         .optional())?;
-    row.map(|(user, name)| Ok((user.staff()?, name))).transpose()
+    row.map(|(user, name)| Ok((user.staff()?, name)))
+        .transpose()
 }

@@ -56,20 +56,24 @@ impl ComponentForm {
     fn parse(&self) -> Result<NewComponent, Invalid> {
         let group_id = match self.group_id.trim() {
             "" => None,
-            g => Some(g.parse::<i64>().map_err(|_| Invalid::new("Choose a group from the list."))?),
+            g => Some(
+                g.parse::<i64>()
+                    .map_err(|_| Invalid::new("Choose a group from the list."))?,
+            ),
         };
         let position = match self.position.trim() {
             "" => None,
-            p => Some(parse_position(
-                p.parse::<i64>().map_err(|_| Invalid::new(format!("Position {p:?} is not a whole number.")))?,
-            )?),
+            p => Some(parse_position(p.parse::<i64>().map_err(|_| {
+                Invalid::new(format!("Position {p:?} is not a whole number."))
+            })?)?),
         };
         let start_date = match self.start_date.trim() {
             "" => None,
-            d => Some(
-                NaiveDate::parse_from_str(d, "%Y-%m-%d")
-                    .map_err(|_| Invalid::new(format!("Start date {d:?} is not a date: write it as 2026-01-31.")))?,
-            ),
+            d => Some(NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
+                Invalid::new(format!(
+                    "Start date {d:?} is not a date: write it as 2026-01-31."
+                ))
+            })?),
         };
         Ok(NewComponent {
             name: Name::parse("component", &self.name)?,
@@ -125,7 +129,8 @@ async fn form_page(
         label: g.name.clone(),
         selected: Some(g.id) == selected_group,
     }));
-    let current_status = ComponentStatus::parse(&form.status).unwrap_or(ComponentStatus::Operational);
+    let current_status =
+        ComponentStatus::parse(&form.status).unwrap_or(ComponentStatus::Operational);
     let current_audience = Audience::parse(&form.audience).unwrap_or(Audience::External);
     let page = FormPage {
         title: match existing {
@@ -136,7 +141,11 @@ async fn form_page(
             Some(id) => format!("/admin/components/{id}"),
             None => "/admin/components".into(),
         },
-        submit: if existing.is_some() { "Save component" } else { "Create component" },
+        submit: if existing.is_some() {
+            "Save component"
+        } else {
+            "Create component"
+        },
         delete_action: existing.map(|id| format!("/admin/components/{id}/delete")),
         groups: group_choices,
         statuses: status_choices(current_status),
@@ -144,11 +153,22 @@ async fn form_page(
         form,
         error,
     };
-    Ok(html::render(state, req, Some(staff), status, "admin/component_form", page))
+    Ok(html::render(
+        state,
+        req,
+        Some(staff),
+        status,
+        "admin/component_form",
+        page,
+    ))
 }
 
 /// `GET /admin/components/new`
-pub async fn new_form(state: web::Data<AppState>, req: HttpRequest, staff: SignedIn) -> HttpResponse {
+pub async fn new_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    staff: SignedIn,
+) -> HttpResponse {
     let result = async {
         staff.require(Permission::ManageComponents)?;
         let form = ComponentForm {
@@ -176,22 +196,43 @@ async fn save_or_show(
             Ok(see_other(&format!("/admin?done={done}")))
         }
         Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let status = if matches!(err, AppError::Conflict(_)) { StatusCode::CONFLICT } else { StatusCode::UNPROCESSABLE_ENTITY };
-            form_page(state, req, staff, status, existing, form, Some(err.message())).await
+            let status = if matches!(err, AppError::Conflict(_)) {
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            form_page(
+                state,
+                req,
+                staff,
+                status,
+                existing,
+                form,
+                Some(err.message()),
+            )
+            .await
         }
         Err(other) => Err(other),
     }
 }
 
 /// `POST /admin/components`
-pub async fn create(state: web::Data<AppState>, req: HttpRequest, staff: SignedIn, form: CsrfForm<ComponentForm>) -> HttpResponse {
+pub async fn create(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    staff: SignedIn,
+    form: CsrfForm<ComponentForm>,
+) -> HttpResponse {
     let result = async {
         staff.require(Permission::ManageComponents)?;
         let form = form.0;
         let outcome = async {
             let new = form.parse()?;
             let actor = staff.0.email.clone();
-            state.db.run(move |conn| components::create(conn, &actor, new)).await?;
+            state
+                .db
+                .run(move |conn| components::create(conn, &actor, new))
+                .await?;
             Ok("component-created")
         }
         .await;
@@ -202,12 +243,26 @@ pub async fn create(state: web::Data<AppState>, req: HttpRequest, staff: SignedI
 }
 
 /// `GET /admin/components/{id}/edit`
-pub async fn edit_form(state: web::Data<AppState>, req: HttpRequest, staff: SignedIn, id: web::Path<i64>) -> HttpResponse {
+pub async fn edit_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    staff: SignedIn,
+    id: web::Path<i64>,
+) -> HttpResponse {
     let id = id.into_inner();
     let result = async {
         staff.require(Permission::ManageComponents)?;
         let component = state.db.run(move |conn| components::get(conn, id)).await?;
-        form_page(&state, &req, &staff.0, StatusCode::OK, Some(id), ComponentForm::from_component(&component), None).await
+        form_page(
+            &state,
+            &req,
+            &staff.0,
+            StatusCode::OK,
+            Some(id),
+            ComponentForm::from_component(&component),
+            None,
+        )
+        .await
     }
     .await;
     html::page(&state, &req, Some(&staff.0), result)
@@ -239,7 +294,10 @@ pub async fn update(
                 start_date: Some(parsed.start_date),
             };
             let actor = staff.0.email.clone();
-            state.db.run(move |conn| components::update(conn, &actor, id, changes, None)).await?;
+            state
+                .db
+                .run(move |conn| components::update(conn, &actor, id, changes, None))
+                .await?;
             Ok("component-saved")
         }
         .await;
@@ -272,7 +330,10 @@ pub async fn change_status(
             status: Some(status),
             ..ComponentChanges::default()
         };
-        state.db.run(move |conn| components::update(conn, &actor, id, changes, None)).await?;
+        state
+            .db
+            .run(move |conn| components::update(conn, &actor, id, changes, None))
+            .await?;
         state.refresh_pages().await?;
         Ok(see_other("/admin?done=status-changed"))
     }
@@ -292,7 +353,10 @@ pub async fn delete(
     let result = async {
         staff.require(Permission::ManageComponents)?;
         let actor = staff.0.email.clone();
-        state.db.run(move |conn| components::delete(conn, &actor, id)).await?;
+        state
+            .db
+            .run(move |conn| components::delete(conn, &actor, id))
+            .await?;
         state.refresh_pages().await?;
         Ok(see_other("/admin?done=component-deleted"))
     }

@@ -35,9 +35,9 @@ impl GroupForm {
     fn parse(&self) -> Result<NewGroup, Invalid> {
         let position = match self.position.trim() {
             "" => None,
-            p => Some(parse_position(
-                p.parse::<i64>().map_err(|_| Invalid::new(format!("Position {p:?} is not a whole number.")))?,
-            )?),
+            p => Some(parse_position(p.parse::<i64>().map_err(|_| {
+                Invalid::new(format!("Position {p:?} is not a whole number."))
+            })?)?),
         };
         Ok(NewGroup {
             name: Name::parse("group", &self.name)?,
@@ -75,7 +75,11 @@ fn form_page(
             Some(id) => format!("/admin/groups/{id}"),
             None => "/admin/groups".into(),
         },
-        submit: if existing.is_some() { "Save group" } else { "Create group" },
+        submit: if existing.is_some() {
+            "Save group"
+        } else {
+            "Create group"
+        },
         delete_action: existing.map(|id| format!("/admin/groups/{id}/delete")),
         form,
         error,
@@ -97,30 +101,62 @@ async fn save_or_show(
             Ok(see_other(&format!("/admin?done={done}")))
         }
         Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let status = if matches!(err, AppError::Conflict(_)) { StatusCode::CONFLICT } else { StatusCode::UNPROCESSABLE_ENTITY };
-            Ok(form_page(state, req, staff, status, existing, form, Some(err.message())))
+            let status = if matches!(err, AppError::Conflict(_)) {
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            Ok(form_page(
+                state,
+                req,
+                staff,
+                status,
+                existing,
+                form,
+                Some(err.message()),
+            ))
         }
         Err(other) => Err(other),
     }
 }
 
 /// `GET /admin/groups/new`
-pub async fn new_form(state: web::Data<AppState>, req: HttpRequest, staff: SignedIn) -> HttpResponse {
-    let result = staff
-        .require(Permission::ManageComponents)
-        .map(|s| form_page(&state, &req, s, StatusCode::OK, None, GroupForm::default(), None));
+pub async fn new_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    staff: SignedIn,
+) -> HttpResponse {
+    let result = staff.require(Permission::ManageComponents).map(|s| {
+        form_page(
+            &state,
+            &req,
+            s,
+            StatusCode::OK,
+            None,
+            GroupForm::default(),
+            None,
+        )
+    });
     html::page(&state, &req, Some(&staff.0), result)
 }
 
 /// `POST /admin/groups`
-pub async fn create(state: web::Data<AppState>, req: HttpRequest, staff: SignedIn, form: CsrfForm<GroupForm>) -> HttpResponse {
+pub async fn create(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    staff: SignedIn,
+    form: CsrfForm<GroupForm>,
+) -> HttpResponse {
     let result = async {
         staff.require(Permission::ManageComponents)?;
         let form = form.0;
         let outcome = async {
             let new = form.parse()?;
             let actor = staff.0.email.clone();
-            state.db.run(move |conn| groups::create(conn, &actor, new)).await?;
+            state
+                .db
+                .run(move |conn| groups::create(conn, &actor, new))
+                .await?;
             Ok("group-created")
         }
         .await;
@@ -131,12 +167,25 @@ pub async fn create(state: web::Data<AppState>, req: HttpRequest, staff: SignedI
 }
 
 /// `GET /admin/groups/{id}/edit`
-pub async fn edit_form(state: web::Data<AppState>, req: HttpRequest, staff: SignedIn, id: web::Path<i64>) -> HttpResponse {
+pub async fn edit_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    staff: SignedIn,
+    id: web::Path<i64>,
+) -> HttpResponse {
     let id = id.into_inner();
     let result = async {
         staff.require(Permission::ManageComponents)?;
         let group = state.db.run(move |conn| groups::get(conn, id)).await?;
-        Ok(form_page(&state, &req, &staff.0, StatusCode::OK, Some(id), GroupForm::from_group(&group), None))
+        Ok(form_page(
+            &state,
+            &req,
+            &staff.0,
+            StatusCode::OK,
+            Some(id),
+            GroupForm::from_group(&group),
+            None,
+        ))
     }
     .await;
     html::page(&state, &req, Some(&staff.0), result)
@@ -162,7 +211,10 @@ pub async fn update(
                 position: parsed.position,
             };
             let actor = staff.0.email.clone();
-            state.db.run(move |conn| groups::update(conn, &actor, id, changes)).await?;
+            state
+                .db
+                .run(move |conn| groups::update(conn, &actor, id, changes))
+                .await?;
             Ok("group-saved")
         }
         .await;
@@ -184,7 +236,10 @@ pub async fn delete(
     let result = async {
         staff.require(Permission::ManageComponents)?;
         let actor = staff.0.email.clone();
-        state.db.run(move |conn| groups::delete(conn, &actor, id)).await?;
+        state
+            .db
+            .run(move |conn| groups::delete(conn, &actor, id))
+            .await?;
         state.refresh_pages().await?;
         Ok(see_other("/admin?done=group-deleted"))
     }

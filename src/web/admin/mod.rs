@@ -110,10 +110,20 @@ fn dashboard_blocks(state: &PageState) -> Vec<GroupBlock> {
         .map(|g| GroupBlock {
             id: Some(g.id),
             name: g.name.clone(),
-            components: state.components.iter().filter(|c| c.group_id == Some(g.id)).map(line).collect(),
+            components: state
+                .components
+                .iter()
+                .filter(|c| c.group_id == Some(g.id))
+                .map(line)
+                .collect(),
         })
         .collect();
-    let loose: Vec<ComponentLine> = state.components.iter().filter(|c| c.group_id.is_none()).map(line).collect();
+    let loose: Vec<ComponentLine> = state
+        .components
+        .iter()
+        .filter(|c| c.group_id.is_none())
+        .map(line)
+        .collect();
     if !loose.is_empty() {
         blocks.push(GroupBlock {
             id: None,

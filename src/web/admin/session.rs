@@ -8,9 +8,13 @@ use crate::db::models::users;
 use crate::domain::email::EmailAddress;
 use crate::domain::role::Staff;
 use crate::domain::text::check_password;
-use crate::domain::token::{dummy_password_hash, hash_password, random_secret, secret_hash, secrets_match, verify_password};
+use crate::domain::token::{
+    dummy_password_hash, hash_password, random_secret, secret_hash, secrets_match, verify_password,
+};
 use crate::error::AppError;
-use crate::web::auth::{expired_session_cookie, safe_next, session_cookie, CsrfForm, NoFields, SESSION_COOKIE};
+use crate::web::auth::{
+    expired_session_cookie, safe_next, session_cookie, CsrfForm, NoFields, SESSION_COOKIE,
+};
 use crate::web::html;
 use crate::web::state::AppState;
 
@@ -28,7 +32,11 @@ struct LoginPage {
 }
 
 /// `GET /admin/login`
-pub async fn login_form(state: web::Data<AppState>, req: HttpRequest, query: web::Query<LoginQuery>) -> HttpResponse {
+pub async fn login_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<LoginQuery>,
+) -> HttpResponse {
     let page = LoginPage {
         title: "Sign in",
         next: safe_next(query.next.as_deref()),
@@ -48,7 +56,11 @@ pub struct LoginForm {
 }
 
 /// Starts a session and returns the redirect that sets its cookie.
-async fn start_session(state: &AppState, staff: &Staff, next: &str) -> Result<HttpResponse, AppError> {
+async fn start_session(
+    state: &AppState,
+    staff: &Staff,
+    next: &str,
+) -> Result<HttpResponse, AppError> {
     let secret = random_secret("");
     let hash = secret_hash(&secret);
     let expires = crate::db::now() + state.settings.session_lifetime;
@@ -59,22 +71,37 @@ async fn start_session(state: &AppState, staff: &Staff, next: &str) -> Result<Ht
         .await?;
     tracing::info!(user = %staff.email, "signed in");
     Ok(HttpResponse::SeeOther()
-        .cookie(session_cookie(secret, state.settings.secure_cookies(), state.settings.session_lifetime))
+        .cookie(session_cookie(
+            secret,
+            state.settings.secure_cookies(),
+            state.settings.session_lifetime,
+        ))
         .insert_header(("Location", next))
         .finish())
 }
 
 /// `POST /admin/login` — rate-limited per client.
-pub async fn login(state: web::Data<AppState>, req: HttpRequest, form: CsrfForm<LoginForm>) -> HttpResponse {
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: CsrfForm<LoginForm>,
+) -> HttpResponse {
     let form = form.0;
     let next = safe_next(form.next.as_deref());
     let email = form.email.trim().to_lowercase();
     let lookup = email.clone();
-    let user = match state.db.run(move |conn| users::find_by_email(conn, &lookup)).await {
+    let user = match state
+        .db
+        .run(move |conn| users::find_by_email(conn, &lookup))
+        .await
+    {
         Ok(user) => user,
         Err(err) => return html::error_page(&state, &req, None, err.into()),
     };
-    let hash = user.as_ref().map_or_else(|| dummy_password_hash().to_string(), |u| u.password_hash.clone());
+    let hash = user.as_ref().map_or_else(
+        || dummy_password_hash().to_string(),
+        |u| u.password_hash.clone(),
+    );
     let password = form.password;
     let verified = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
         .await
@@ -89,7 +116,14 @@ pub async fn login(state: web::Data<AppState>, req: HttpRequest, form: CsrfForm<
                 email,
                 error: Some("The email or the password is wrong.".into()),
             };
-            return html::render(&state, &req, None, StatusCode::UNAUTHORIZED, "admin/login", page);
+            return html::render(
+                &state,
+                &req,
+                None,
+                StatusCode::UNAUTHORIZED,
+                "admin/login",
+                page,
+            );
         }
     };
     let result = match staff {
@@ -100,10 +134,18 @@ pub async fn login(state: web::Data<AppState>, req: HttpRequest, form: CsrfForm<
 }
 
 /// `POST /admin/logout`
-pub async fn logout(state: web::Data<AppState>, req: HttpRequest, _form: CsrfForm<NoFields>) -> HttpResponse {
+pub async fn logout(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    _form: CsrfForm<NoFields>,
+) -> HttpResponse {
     if let Some(cookie) = req.cookie(SESSION_COOKIE) {
         let hash = secret_hash(cookie.value());
-        if let Err(err) = state.db.run(move |conn| users::delete_session(conn, &hash)).await {
+        if let Err(err) = state
+            .db
+            .run(move |conn| users::delete_session(conn, &hash))
+            .await
+        {
             return html::error_page(&state, &req, None, err.into());
         }
     }
@@ -123,7 +165,9 @@ struct SetupPage {
 
 fn setup_token_valid(state: &AppState, token: &str) -> bool {
     match state.setup_token_hash.lock() {
-        Ok(guard) => guard.as_deref().is_some_and(|expected| secrets_match(expected, &secret_hash(token))),
+        Ok(guard) => guard
+            .as_deref()
+            .is_some_and(|expected| secrets_match(expected, &secret_hash(token))),
         Err(_) => false,
     }
 }
@@ -136,7 +180,11 @@ fn setup_link_unknown() -> AppError {
 }
 
 /// `GET /setup/{token}` — the one-time link printed at first start.
-pub async fn setup_form(state: web::Data<AppState>, req: HttpRequest, token: web::Path<String>) -> HttpResponse {
+pub async fn setup_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+) -> HttpResponse {
     if !setup_token_valid(&state, &token) {
         return html::error_page(&state, &req, None, setup_link_unknown());
     }
@@ -177,7 +225,14 @@ pub async fn setup(
             email: form.email.clone(),
             error: Some(message),
         };
-        html::render(&state, &req, None, StatusCode::UNPROCESSABLE_ENTITY, "admin/setup", page)
+        html::render(
+            &state,
+            &req,
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "admin/setup",
+            page,
+        )
     };
     let email = match EmailAddress::parse(&form.email) {
         Ok(email) => email,

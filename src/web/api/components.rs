@@ -124,7 +124,11 @@ pub async fn list(state: web::Data<AppState>, caller: ApiCaller) -> Result<HttpR
 #[utoipa::path(post, path = "/api/v1/components", tag = "components", request_body = ComponentCreate,
     responses((status = 201, body = ComponentView), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 409, body = ErrorBody), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create(state: web::Data<AppState>, caller: ApiCaller, payload: web::Payload) -> Result<HttpResponse, AppError> {
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
     caller.require(Permission::ManageComponents)?;
     let input: ComponentCreate = body::parse_json(&body::read(payload).await?, "component")?;
     let new = NewComponent {
@@ -139,7 +143,10 @@ pub async fn create(state: web::Data<AppState>, caller: ApiCaller, payload: web:
         start_date: input.start_date,
     };
     let actor = caller.actor();
-    let created = state.db.run(move |conn| components::create(conn, &actor, new)).await?;
+    let created = state
+        .db
+        .run(move |conn| components::create(conn, &actor, new))
+        .await?;
     state.refresh_pages().await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/components/{}", created.id)))
@@ -149,7 +156,11 @@ pub async fn create(state: web::Data<AppState>, caller: ApiCaller, payload: web:
 /// Show one component.
 #[utoipa::path(get, path = "/api/v1/components/{id}", tag = "components",
     responses((status = 200, body = ComponentView), (status = 404, body = ErrorBody)))]
-pub async fn show(state: web::Data<AppState>, caller: ApiCaller, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+pub async fn show(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     caller.require(Permission::ViewInternal)?;
     let id = id.into_inner();
     let component = state.db.run(move |conn| components::get(conn, id)).await?;
@@ -172,8 +183,16 @@ pub async fn update(
         caller.require(Permission::ManageComponents)?;
     }
     let changes = ComponentChanges {
-        name: input.name.as_deref().map(|n| Name::parse("component", n)).transpose()?,
-        description: input.description.as_deref().map(|d| Description::parse("component", d)).transpose()?,
+        name: input
+            .name
+            .as_deref()
+            .map(|n| Name::parse("component", n))
+            .transpose()?,
+        description: input
+            .description
+            .as_deref()
+            .map(|d| Description::parse("component", d))
+            .transpose()?,
         group_id: input.group_id,
         position: input.position.map(parse_position).transpose()?,
         status: input.status,
@@ -184,7 +203,10 @@ pub async fn update(
     };
     let actor = caller.actor();
     let id = id.into_inner();
-    let updated = state.db.run(move |conn| components::update(conn, &actor, id, changes, None)).await?;
+    let updated = state
+        .db
+        .run(move |conn| components::update(conn, &actor, id, changes, None))
+        .await?;
     state.refresh_pages().await?;
     Ok(HttpResponse::Ok().json(ComponentView::from(updated)))
 }
@@ -192,11 +214,18 @@ pub async fn update(
 /// Delete a component.
 #[utoipa::path(delete, path = "/api/v1/components/{id}", tag = "components",
     responses((status = 204), (status = 404, body = ErrorBody)))]
-pub async fn delete(state: web::Data<AppState>, caller: ApiCaller, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+pub async fn delete(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     caller.require(Permission::ManageComponents)?;
     let actor = caller.actor();
     let id = id.into_inner();
-    state.db.run(move |conn| components::delete(conn, &actor, id)).await?;
+    state
+        .db
+        .run(move |conn| components::delete(conn, &actor, id))
+        .await?;
     state.refresh_pages().await?;
     Ok(HttpResponse::NoContent().finish())
 }

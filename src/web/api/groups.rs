@@ -62,7 +62,12 @@ pub struct GroupUpdate {
 
 async fn view(state: &AppState, group: Group) -> Result<GroupView, AppError> {
     let page = state.db.run(page_state::load).await?;
-    let members = page.components.iter().filter(|c| c.group_id == Some(group.id)).map(|c| c.id).collect();
+    let members = page
+        .components
+        .iter()
+        .filter(|c| c.group_id == Some(group.id))
+        .map(|c| c.id)
+        .collect();
     Ok(GroupView::new(group, members))
 }
 
@@ -76,7 +81,12 @@ pub async fn list(state: web::Data<AppState>, caller: ApiCaller) -> Result<HttpR
         .groups
         .iter()
         .map(|g| {
-            let members = page.components.iter().filter(|c| c.group_id == Some(g.id)).map(|c| c.id).collect();
+            let members = page
+                .components
+                .iter()
+                .filter(|c| c.group_id == Some(g.id))
+                .map(|c| c.id)
+                .collect();
             GroupView::new(g.clone(), members)
         })
         .collect();
@@ -86,7 +96,11 @@ pub async fn list(state: web::Data<AppState>, caller: ApiCaller) -> Result<HttpR
 /// Create a group.
 #[utoipa::path(post, path = "/api/v1/component-groups", tag = "component groups", request_body = GroupCreate,
     responses((status = 201, body = GroupView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create(state: web::Data<AppState>, caller: ApiCaller, payload: web::Payload) -> Result<HttpResponse, AppError> {
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
     caller.require(Permission::ManageComponents)?;
     let input: GroupCreate = body::parse_json(&body::read(payload).await?, "component_group")?;
     let new = NewGroup {
@@ -95,17 +109,27 @@ pub async fn create(state: web::Data<AppState>, caller: ApiCaller, payload: web:
         position: input.position.map(parse_position).transpose()?,
     };
     let actor = caller.actor();
-    let created = state.db.run(move |conn| groups::create(conn, &actor, new)).await?;
+    let created = state
+        .db
+        .run(move |conn| groups::create(conn, &actor, new))
+        .await?;
     state.refresh_pages().await?;
     Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/api/v1/component-groups/{}", created.id)))
+        .insert_header((
+            "Location",
+            format!("/api/v1/component-groups/{}", created.id),
+        ))
         .json(GroupView::new(created, vec![])))
 }
 
 /// Show one group.
 #[utoipa::path(get, path = "/api/v1/component-groups/{id}", tag = "component groups",
     responses((status = 200, body = GroupView), (status = 404, body = ErrorBody)))]
-pub async fn show(state: web::Data<AppState>, caller: ApiCaller, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+pub async fn show(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     caller.require(Permission::ViewInternal)?;
     let id = id.into_inner();
     let group = state.db.run(move |conn| groups::get(conn, id)).await?;
@@ -124,13 +148,24 @@ pub async fn update(
     caller.require(Permission::ManageComponents)?;
     let input: GroupUpdate = body::parse_json(&body::read(payload).await?, "component_group")?;
     let changes = GroupChanges {
-        name: input.name.as_deref().map(|n| Name::parse("group", n)).transpose()?,
-        description: input.description.as_deref().map(|d| Description::parse("group", d)).transpose()?,
+        name: input
+            .name
+            .as_deref()
+            .map(|n| Name::parse("group", n))
+            .transpose()?,
+        description: input
+            .description
+            .as_deref()
+            .map(|d| Description::parse("group", d))
+            .transpose()?,
         position: input.position.map(parse_position).transpose()?,
     };
     let actor = caller.actor();
     let id = id.into_inner();
-    let updated = state.db.run(move |conn| groups::update(conn, &actor, id, changes)).await?;
+    let updated = state
+        .db
+        .run(move |conn| groups::update(conn, &actor, id, changes))
+        .await?;
     state.refresh_pages().await?;
     Ok(HttpResponse::Ok().json(view(&state, updated).await?))
 }
@@ -138,11 +173,18 @@ pub async fn update(
 /// Delete a group; its components stay, ungrouped.
 #[utoipa::path(delete, path = "/api/v1/component-groups/{id}", tag = "component groups",
     responses((status = 204), (status = 404, body = ErrorBody)))]
-pub async fn delete(state: web::Data<AppState>, caller: ApiCaller, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+pub async fn delete(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     caller.require(Permission::ManageComponents)?;
     let actor = caller.actor();
     let id = id.into_inner();
-    state.db.run(move |conn| groups::delete(conn, &actor, id)).await?;
+    state
+        .db
+        .run(move |conn| groups::delete(conn, &actor, id))
+        .await?;
     state.refresh_pages().await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The whole test suite: unit and integration tests on SQLite, the same again on
+# a throw-away PostgreSQL, then the browser tests in headless Chromium.
+# Installs what it needs (Debian packages, npm) and stops what it starts.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+log() { printf '\n==> %s\n' "$*"; }
+
+apt_updated=0
+need_packages() {
+  local missing=()
+  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "installing ${missing[*]}"
+    if [ "$apt_updated" = 0 ]; then apt-get update -qq; apt_updated=1; fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+}
+
+need_packages libsqlite3-dev libpq-dev postgresql
+
+pg_dir=$(mktemp -d /tmp/sitrep-pg.XXXXXX)
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+pg_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cleanup() {
+  if [ -f "$pg_dir/data/postmaster.pid" ]; then
+    runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_dir/data" -m immediate stop >/dev/null 2>&1 || true
+  fi
+  rm -rf "$pg_dir"
+}
+trap cleanup EXIT
+
+log "starting a throw-away PostgreSQL on 127.0.0.1:$pg_port"
+chown postgres "$pg_dir"
+runuser -u postgres -- "$pg_bin/initdb" -D "$pg_dir/data" -U sitrep --auth=trust -E UTF8 >/dev/null
+runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w \
+  -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $pg_dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" start >/dev/null
+export TEST_PG_URL="postgres://sitrep@127.0.0.1:$pg_port/postgres"
+
+log "building"
+cargo build --locked --all-targets
+
+log "tests on SQLite"
+cargo test --locked -- --test-threads 4
+
+log "tests on PostgreSQL"
+TEST_DATABASE_URL="$TEST_PG_URL" cargo test --locked --test integration -- --test-threads 4
+
+log "browser tests (headless Chromium)"
+SITREP_BIN="$root/target/debug/sitrep" bash tests/browser/run.sh
+
+log "all tests passed"

@@ -384,3 +384,24 @@ async fn unknown_documents_and_pages_are_clear_404s() {
     assert_eq!(status, 404);
     assert!(html.contains("There is no page at /no/such/page"));
 }
+
+#[tokio::test]
+async fn operators_can_override_a_template_without_rebuilding() {
+    let overrides = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(overrides.path().join("pages")).unwrap();
+    std::fs::write(
+        overrides.path().join("pages/status.hbs"),
+        "<!doctype html><title>{{title}}</title><p>Custom page for {{page_name}}: {{banner_description}}</p>",
+    )
+    .unwrap();
+    let dir = overrides.path().display().to_string();
+    let app = spawn_app_with(move |raw| raw.templates_dir = Some(dir)).await;
+    let (_, html) = app.get_page("/").await;
+    assert!(
+        html.contains("Custom page for Acme: All Systems Operational"),
+        "{html}"
+    );
+    let (status, login) = app.get_page("/admin/login").await;
+    assert_eq!(status, 200, "templates not overridden stay embedded");
+    assert!(login.contains("Sign in"));
+}

@@ -96,6 +96,25 @@ pub fn require(staff: &Staff, permission: Permission) -> Result<&Staff, AppError
     }
 }
 
+/// The redirect to the sign-in page, carrying where to come back to.
+#[derive(Debug, thiserror::Error)]
+#[error("not signed in: redirected to {location}")]
+pub struct SignInFirst {
+    location: String,
+}
+
+impl actix_web::ResponseError for SignInFirst {
+    fn status_code(&self) -> actix_web::http::StatusCode {
+        actix_web::http::StatusCode::SEE_OTHER
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, self.location.clone()))
+            .finish()
+    }
+}
+
 impl FromRequest for SignedIn {
     type Error = actix_web::Error;
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;

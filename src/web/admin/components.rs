@@ -5,7 +5,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::{audience_choices, status_choices, Choice};
+use super::{after_save, audience_choices, status_choices, Choice, Saved};
 use crate::db::models::components::{self, Component, ComponentChanges, NewComponent};
 use crate::db::models::groups;
 use crate::domain::role::{Permission, Staff};
@@ -182,6 +182,7 @@ pub async fn new_form(
 }
 
 /// Re-shows the form with the message when the input cannot be saved.
+/// Redirects after a successful write, or shows the form again with the message.
 async fn save_or_show(
     state: &AppState,
     req: &HttpRequest,
@@ -190,29 +191,11 @@ async fn save_or_show(
     form: ComponentForm,
     outcome: Result<&'static str, AppError>,
 ) -> Result<HttpResponse, AppError> {
-    match outcome {
-        Ok(done) => {
-            state.refresh_pages().await?;
-            Ok(see_other(&format!("/admin?done={done}")))
+    match after_save(state, outcome).await? {
+        Saved::Done(redirect) => Ok(redirect),
+        Saved::ShowAgain(status, message) => {
+            form_page(state, req, staff, status, existing, form, Some(message)).await
         }
-        Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let status = if matches!(err, AppError::Conflict(_)) {
-                StatusCode::CONFLICT
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
-            form_page(
-                state,
-                req,
-                staff,
-                status,
-                existing,
-                form,
-                Some(err.message()),
-            )
-            .await
-        }
-        Err(other) => Err(other),
     }
 }
 

@@ -4,6 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
+use super::{after_save, Saved};
 use crate::db::models::groups::{self, Group, GroupChanges, NewGroup};
 use crate::domain::role::{Permission, Staff};
 use crate::domain::text::{parse_position, Description, Name};
@@ -87,6 +88,7 @@ fn form_page(
     html::render(state, req, Some(staff), status, "admin/group_form", page)
 }
 
+/// Redirects after a successful write, or shows the form again with the message.
 async fn save_or_show(
     state: &AppState,
     req: &HttpRequest,
@@ -95,28 +97,17 @@ async fn save_or_show(
     form: GroupForm,
     outcome: Result<&'static str, AppError>,
 ) -> Result<HttpResponse, AppError> {
-    match outcome {
-        Ok(done) => {
-            state.refresh_pages().await?;
-            Ok(see_other(&format!("/admin?done={done}")))
-        }
-        Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let status = if matches!(err, AppError::Conflict(_)) {
-                StatusCode::CONFLICT
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
-            Ok(form_page(
-                state,
-                req,
-                staff,
-                status,
-                existing,
-                form,
-                Some(err.message()),
-            ))
-        }
-        Err(other) => Err(other),
+    match after_save(state, outcome).await? {
+        Saved::Done(redirect) => Ok(redirect),
+        Saved::ShowAgain(status, message) => Ok(form_page(
+            state,
+            req,
+            staff,
+            status,
+            existing,
+            form,
+            Some(message),
+        )),
     }
 }
 

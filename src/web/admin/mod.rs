@@ -49,6 +49,34 @@ pub fn audience_choices(current: Audience) -> Vec<Choice> {
     .collect()
 }
 
+/// What to do after a form was submitted.
+pub enum Saved {
+    /// Written: go back to the dashboard with this notice.
+    Done(HttpResponse),
+    /// Not written: show the form again with this status and message.
+    ShowAgain(StatusCode, String),
+}
+
+/// Refreshes the pages and redirects after a successful write; turns a
+/// validation error or a conflict into a message for the form; passes other
+/// errors on.
+pub async fn after_save(
+    state: &AppState,
+    outcome: Result<&'static str, AppError>,
+) -> Result<Saved, AppError> {
+    match outcome {
+        Ok(done) => {
+            state.refresh_pages().await?;
+            Ok(Saved::Done(html::see_other(&format!("/admin?done={done}"))))
+        }
+        Err(AppError::Invalid(message)) => {
+            Ok(Saved::ShowAgain(StatusCode::UNPROCESSABLE_ENTITY, message))
+        }
+        Err(AppError::Conflict(message)) => Ok(Saved::ShowAgain(StatusCode::CONFLICT, message)),
+        Err(other) => Err(other),
+    }
+}
+
 /// Messages shown after a redirect, chosen by code so a link cannot inject text.
 fn notice(code: Option<&str>) -> Option<&'static str> {
     Some(match code? {

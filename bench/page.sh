@@ -22,9 +22,9 @@ echo "bench-admin-password" | "$bin" user add --email bench@example.com --role a
 token=$("$bin" token create --email bench@example.com --name bench 2>/dev/null | tail -n 1)
 "$bin" serve 2>"$work/sitrep.log" & sitrep_pid=$!
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$sitrep_port/healthz" >/dev/null && break; sleep 0.1; done
-for g in Platform Apps; do
+for g in Platform Apps Data Edge Support; do
   gid=$(curl -sf -H "Authorization: Bearer $token" -d "{\"name\":\"$g\"}" "http://127.0.0.1:$sitrep_port/api/v1/component-groups" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-  for i in $(seq 1 10); do
+  for i in $(seq 1 6); do
     curl -sf -o /dev/null -H "Authorization: Bearer $token" -d "{\"name\":\"$g service $i\",\"group_id\":$gid}" "http://127.0.0.1:$sitrep_port/api/v1/components"
   done
 done
@@ -46,17 +46,20 @@ NGINX
 nginx -c "$work/nginx.conf"
 sleep 0.3
 
+last_rps=0
 run() { # name url
-  local out rps p99
+  local out p50 p99
   out=$(wrk -t2 -c64 -d"${duration}s" --latency "$2")
-  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  last_rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  p50=$(awk '$1=="50%" {print $2}' <<<"$out")
   p99=$(awk '$1=="99%" {print $2}' <<<"$out")
-  printf '%-34s %12s req/s   p99 %8s\n' "$1" "$rps" "$p99"
+  printf '%-36s %12s req/s   p50 %8s   p99 %8s\n' "$1" "$last_rps" "$p50" "$p99"
 }
+ratio() { python3 -c "print(f'  ratio sitrep/nginx: {float($1)/float($2):.2f}')"; }
 echo "wrk: 2 threads, 64 connections, ${duration}s per run, $(nproc) cores shared by client and server"
-run "sitrep  GET / (html, 20 comps)" "http://127.0.0.1:$sitrep_port/"
-run "nginx   GET /index.html (same)"  "http://127.0.0.1:$nginx_port/index.html"
-run "sitrep  GET /api/v2/summary.json" "http://127.0.0.1:$sitrep_port/api/v2/summary.json"
-run "nginx   GET summary.json (same)"  "http://127.0.0.1:$nginx_port/api/v2/summary.json"
+run "sitrep  GET / (30 components)" "http://127.0.0.1:$sitrep_port/"; s=$last_rps
+run "nginx   GET /index.html (same bytes)" "http://127.0.0.1:$nginx_port/index.html"; ratio "$s" "$last_rps"
+run "sitrep  GET /api/v2/summary.json" "http://127.0.0.1:$sitrep_port/api/v2/summary.json"; s=$last_rps
+run "nginx   GET summary.json (same bytes)" "http://127.0.0.1:$nginx_port/api/v2/summary.json"; ratio "$s" "$last_rps"
 printf 'sitrep resident memory after the runs: %s\n' "$(awk '/VmRSS/ {print $2" "$3}' /proc/$sitrep_pid/status)"
 printf 'page size: %s bytes html, %s bytes json\n' "$(stat -c %s "$work/www/index.html")" "$(stat -c %s "$work/www/api/v2/summary.json")"

@@ -323,8 +323,10 @@ mod tests {
 
     #[test]
     fn an_smtp_url_switches_mail_to_the_relay() {
-        let mut raw = RawSettings::default();
-        raw.smtp_url = Some("smtp://user:pw@127.0.0.1:2525".into());
+        let raw = RawSettings {
+            smtp_url: Some("smtp://user:pw@127.0.0.1:2525".into()),
+            ..RawSettings::default()
+        };
         let s = Settings::validate(raw).unwrap();
         assert!(matches!(s.mail, MailTransport::Smtp(_)));
     }

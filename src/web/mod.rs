@@ -108,7 +108,6 @@ impl Application {
                             "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'",
                         )),
                 )
-                .wrap(TracingLogger::default())
                 .app_data(data)
                 .app_data(web::PathConfig::default().error_handler(|_, req| {
                     crate::error::AppError::NotFound(format!("There is nothing at {}: check the id.", req.path())).into()
@@ -117,13 +116,19 @@ impl Application {
                     crate::error::AppError::BadRequest(format!("The query string is not valid: {err}.")).into()
                 }))
                 .route("/", web::get().to(pages::external_page))
-                .route("/healthz", web::get().to(pages::healthz))
-                .route("/readyz", web::get().to(pages::readyz))
                 .service(
                     web::scope("/api/v2")
                         .wrap(Cors::default().allow_any_origin().send_wildcard().allowed_methods(vec!["GET"]).max_age(86_400))
                         .route("/{document:.+}", web::get().to(pages::external_json)),
                 )
+                // Public snapshot reads above skip the per-request tracing span:
+                // they are the hot path, and access logs of a public page belong
+                // to the proxy or CDN in front. Everything below is logged.
+                .service(
+                    web::scope("")
+                        .wrap(TracingLogger::default())
+                .route("/healthz", web::get().to(pages::healthz))
+                .route("/readyz", web::get().to(pages::readyz))
                 .route("/internal", web::get().to(pages::internal_page))
                 .route("/internal/api/v2/{document:.+}", web::get().to(pages::internal_json))
                 .service(
@@ -165,7 +170,8 @@ impl Application {
                 .route("/admin/groups/{id}/edit", web::get().to(admin::groups::edit_form))
                 .route("/admin/groups/{id}", web::post().to(admin::groups::update))
                 .route("/admin/groups/{id}/delete", web::post().to(admin::groups::delete))
-                .default_service(web::to(pages::not_found))
+                .default_service(web::to(pages::not_found)),
+                )
         })
         .listen(listener)?
         .shutdown_timeout(5)

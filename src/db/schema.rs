@@ -99,6 +99,80 @@ diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(components -> component_groups (group_id));
 diesel::joinable!(component_status_changes -> components (component_id));
 
+diesel::table! {
+    incidents (id) {
+        id -> BigInt,
+        name -> Text,
+        status -> Text,
+        impact -> Text,
+        urgency -> Text,
+        priority -> Text,
+        business_critical -> Bool,
+        client_impact -> Text,
+        checklist_json -> Text,
+        started_at -> Timestamp,
+        identified_at -> Nullable<Timestamp>,
+        monitoring_at -> Nullable<Timestamp>,
+        resolved_at -> Nullable<Timestamp>,
+        next_update_by -> Nullable<Timestamp>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    incident_components (incident_id, component_id) {
+        incident_id -> BigInt,
+        component_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    incident_updates (id) {
+        id -> BigInt,
+        incident_id -> BigInt,
+        status -> Text,
+        external_body -> Nullable<Text>,
+        internal_body -> Nullable<Text>,
+        external_html -> Nullable<Text>,
+        internal_html -> Nullable<Text>,
+        template_set -> Nullable<Text>,
+        author -> Text,
+        notify -> Bool,
+        regression -> Bool,
+        next_update_by -> Nullable<Timestamp>,
+        affected_components_json -> Text,
+        display_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    phase_template_sets (id) {
+        id -> BigInt,
+        name -> Text,
+        description -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    phase_templates (id) {
+        id -> BigInt,
+        set_id -> BigInt,
+        phase -> Text,
+        audience -> Text,
+        body -> Text,
+    }
+}
+
+diesel::joinable!(incident_components -> incidents (incident_id));
+diesel::joinable!(incident_components -> components (component_id));
+diesel::joinable!(incident_updates -> incidents (incident_id));
+diesel::joinable!(phase_templates -> phase_template_sets (set_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     sessions,
@@ -108,4 +182,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     component_status_changes,
     audit_log,
     site_revision,
+    incidents,
+    incident_components,
+    incident_updates,
+    phase_template_sets,
+    phase_templates,
 );

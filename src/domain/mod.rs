@@ -4,6 +4,7 @@
 //! that a value which exists has already passed its checks.
 
 pub mod email;
+pub mod incident;
 pub mod page_status;
 pub mod role;
 pub mod status;

@@ -1,8 +1,10 @@
 //! Rendering: the handlebars registry (HTML-escaped), the Statuspage JSON
 //! views, and the in-memory page snapshots built from them.
 
+pub mod markdown;
 pub mod snapshot;
 pub mod statuspage;
+pub mod time;
 pub mod view;
 
 use std::path::Path;

@@ -28,10 +28,19 @@ pub struct RawSettings {
     pub templates_dir: Option<String>,
     pub db_pool_size: u32,
     pub revision_poll_ms: u64,
+    /// How often the maintenance scheduler looks for windows to start or end.
+    pub scheduler_interval_ms: u64,
+    /// Whether this instance runs the maintenance scheduler (scale-out
+    /// deployments may run it on one instance only; moves apply once either way).
+    pub scheduler: bool,
     pub session_hours: u32,
     pub login_burst: u32,
     pub login_per_minute: u32,
     pub log_format: String,
+    /// The "is this an incident?" questions asked when opening an incident.
+    pub incident_checklist: Vec<String>,
+    /// Impact × urgency → P1–P4.
+    pub priority_matrix: crate::domain::incident::PriorityMatrix,
 }
 
 impl Default for RawSettings {
@@ -49,10 +58,14 @@ impl Default for RawSettings {
             templates_dir: None,
             db_pool_size: 8,
             revision_poll_ms: 500,
+            scheduler_interval_ms: 5000,
+            scheduler: true,
             session_hours: 12,
             login_burst: 10,
             login_per_minute: 10,
             log_format: "text".into(),
+            incident_checklist: crate::domain::incident::default_checklist(),
+            priority_matrix: crate::domain::incident::PriorityMatrix::default(),
         }
     }
 }
@@ -130,10 +143,14 @@ pub struct Settings {
     pub templates_dir: Option<PathBuf>,
     pub db_pool_size: u32,
     pub revision_poll: Duration,
+    pub scheduler_interval: Duration,
+    pub scheduler: bool,
     pub session_lifetime: chrono::Duration,
     pub login_burst: u32,
     pub login_per_minute: u32,
     pub json_logs: bool,
+    pub incident_checklist: Vec<String>,
+    pub priority_matrix: crate::domain::incident::PriorityMatrix,
 }
 
 impl Settings {
@@ -230,6 +247,12 @@ impl Settings {
                 raw.revision_poll_ms
             );
         }
+        if raw.scheduler_interval_ms < 100 {
+            bail!(
+                "SITREP_SCHEDULER_INTERVAL_MS must be at least 100 (got {})",
+                raw.scheduler_interval_ms
+            );
+        }
         if raw.session_hours == 0 {
             bail!("SITREP_SESSION_HOURS must be at least 1");
         }
@@ -256,10 +279,14 @@ impl Settings {
                 .map(PathBuf::from),
             db_pool_size: raw.db_pool_size,
             revision_poll: Duration::from_millis(raw.revision_poll_ms),
+            scheduler_interval: Duration::from_millis(raw.scheduler_interval_ms),
+            scheduler: raw.scheduler,
             session_lifetime: chrono::Duration::hours(i64::from(raw.session_hours)),
             login_burst: raw.login_burst,
             login_per_minute: raw.login_per_minute,
             json_logs,
+            incident_checklist: raw.incident_checklist,
+            priority_matrix: raw.priority_matrix,
         })
     }
 
@@ -319,6 +346,7 @@ mod tests {
         assert!(bad(|r| r.smtp_url = Some("http://relay".into())).contains("smtp://"));
         assert!(bad(|r| r.time_zone = "Mars/Olympus".into()).contains("IANA"));
         assert!(bad(|r| r.base_url = Some("ftp://x".into())).contains("http"));
+        assert!(bad(|r| r.scheduler_interval_ms = 5).contains("SITREP_SCHEDULER_INTERVAL_MS"));
     }
 
     #[test]

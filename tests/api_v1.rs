@@ -145,7 +145,7 @@ async fn a_script_manages_components_and_groups() {
     let actions: Vec<String> = app
         .app_state
         .db
-        .run(|c| audit::latest(c, 20))
+        .run(|c| audit::latest(c, 6))
         .await
         .unwrap()
         .into_iter()

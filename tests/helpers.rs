@@ -255,3 +255,32 @@ impl TestApp {
         assert_eq!(response.status().as_u16(), 200);
     }
 }
+
+/// Maintenance tests: JSON calls that return the status and body, whatever it is.
+impl TestApp {
+    pub async fn send_json(
+        &self,
+        token: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut request = self.api(token).request(method, self.url(path));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// Schedules a maintenance through the API and returns its JSON.
+    pub async fn create_maintenance(&self, token: &str, body: Value) -> Value {
+        let (status, created) = self
+            .send_json(token, reqwest::Method::POST, "/api/v1/maintenances", Some(body.clone()))
+            .await;
+        assert_eq!(status, 201, "create maintenance {body}: {created}");
+        created
+    }
+}

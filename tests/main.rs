@@ -7,5 +7,6 @@ mod helpers;
 mod admin;
 mod api_v1;
 mod cli;
+mod incidents;
 mod pages;
 mod scale_out;

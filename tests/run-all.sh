@@ -21,6 +21,12 @@ need_packages() {
 
 need_packages libsqlite3-dev libpq-dev postgresql
 
+# The maintenance calendar test also checks /maintenance.ics with Python's icalendar.
+if ! python3 -c 'import icalendar' >/dev/null 2>&1; then
+  log "installing Python's icalendar"
+  python3 -m pip install --quiet icalendar >/dev/null 2>&1 || need_packages python3-icalendar
+fi
+
 pg_dir=$(mktemp -d /tmp/sitrep-pg.XXXXXX)
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 pg_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

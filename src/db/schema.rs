@@ -173,6 +173,51 @@ diesel::joinable!(incident_components -> components (component_id));
 diesel::joinable!(incident_updates -> incidents (incident_id));
 diesel::joinable!(phase_templates -> phase_template_sets (set_id));
 
+diesel::table! {
+    maintenances (id) {
+        id -> BigInt,
+        name -> Text,
+        body -> Text,
+        body_html -> Text,
+        status -> Text,
+        scheduled_for -> Timestamp,
+        scheduled_until -> Timestamp,
+        rrule -> Nullable<Text>,
+        recurrence_start -> Nullable<Timestamp>,
+        auto_start -> Bool,
+        auto_end -> Bool,
+        started_at -> Nullable<Timestamp>,
+        completed_at -> Nullable<Timestamp>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    maintenance_components (maintenance_id, component_id) {
+        maintenance_id -> BigInt,
+        component_id -> BigInt,
+        previous_status -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    maintenance_updates (id) {
+        id -> BigInt,
+        maintenance_id -> BigInt,
+        status -> Text,
+        body -> Text,
+        body_html -> Text,
+        author -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(maintenance_components -> maintenances (maintenance_id));
+diesel::joinable!(maintenance_components -> components (component_id));
+diesel::joinable!(maintenance_updates -> maintenances (maintenance_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     sessions,
@@ -187,4 +232,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     incident_updates,
     phase_template_sets,
     phase_templates,
+    maintenances,
+    maintenance_components,
+    maintenance_updates,
 );

@@ -5,6 +5,7 @@
 
 pub mod email;
 pub mod incident;
+pub mod maintenance;
 pub mod page_status;
 pub mod role;
 pub mod status;

@@ -16,6 +16,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::incident::Impact;
 use super::status::ComponentStatus;
 
 /// Statuspage's `status.indicator`.
@@ -46,6 +47,26 @@ impl Indicator {
 pub struct PageStatus {
     pub indicator: Indicator,
     pub description: &'static str,
+}
+
+/// The banner when unresolved incidents are also published: an incident's
+/// impact raises the indicator (critical → Major System Outage, major →
+/// Partial System Outage, minor → Minor Service Outage) when it is worse than
+/// what the components say.
+pub fn page_status_with_incidents(statuses: &[ComponentStatus], unresolved: &[Impact]) -> PageStatus {
+    let by_components = page_status(statuses);
+    let worst = unresolved.iter().copied().max().unwrap_or(Impact::None);
+    let (indicator, description) = match worst {
+        Impact::Critical => (Indicator::Critical, "Major System Outage"),
+        Impact::Major => (Indicator::Major, "Partial System Outage"),
+        Impact::Minor => (Indicator::Minor, "Minor Service Outage"),
+        Impact::None => return by_components,
+    };
+    if indicator > by_components.indicator {
+        PageStatus { indicator, description }
+    } else {
+        by_components
+    }
 }
 
 /// The banner for a page showing components with these statuses.
@@ -142,6 +163,16 @@ mod tests {
             banner(&[PartialOutage, PartialOutage]),
             ("major", "Partial System Outage")
         );
+    }
+
+    #[test]
+    fn an_open_incident_raises_the_banner_but_never_lowers_it() {
+        let s = page_status_with_incidents(&[Operational], &[Impact::Major]);
+        assert_eq!((s.indicator.as_str(), s.description), ("major", "Partial System Outage"));
+        let s = page_status_with_incidents(&[MajorOutage], &[Impact::Minor]);
+        assert_eq!((s.indicator.as_str(), s.description), ("critical", "Major System Outage"));
+        let s = page_status_with_incidents(&[Operational], &[Impact::None]);
+        assert_eq!(s.indicator.as_str(), "none");
     }
 
     #[test]

@@ -34,6 +34,18 @@ pub enum Permission {
     ManageComponents,
     /// Change the status of a component.
     ChangeComponentStatus,
+    /// Open an incident (with a first update in the caller's own stream).
+    OpenIncident,
+    /// Post customer-facing text.
+    PostExternalUpdate,
+    /// Post staff-only text.
+    PostInternalUpdate,
+    /// Change an incident's impact, urgency, title and other facts.
+    EditIncident,
+    /// Create and edit phase template sets.
+    ManageTemplates,
+    /// Read the audit log.
+    ReadAuditLog,
 }
 
 impl Role {
@@ -86,10 +98,14 @@ impl Role {
         match permission {
             Permission::ViewInternal => true,
             Permission::ManageComponents => self == Role::Admin,
-            Permission::ChangeComponentStatus => matches!(
+            Permission::ChangeComponentStatus | Permission::OpenIncident | Permission::ManageTemplates => matches!(
                 self,
                 Role::Admin | Role::IncidentManager | Role::CommsInternal | Role::CommsExternal
             ),
+            Permission::PostExternalUpdate => matches!(self, Role::Admin | Role::IncidentManager | Role::CommsExternal),
+            Permission::PostInternalUpdate => matches!(self, Role::Admin | Role::IncidentManager | Role::CommsInternal),
+            Permission::EditIncident => matches!(self, Role::Admin | Role::IncidentManager),
+            Permission::ReadAuditLog => self == Role::Admin,
         }
     }
 }
@@ -111,6 +127,17 @@ mod tests {
         assert!(Role::CommsExternal.can(Permission::ChangeComponentStatus));
         assert!(!Role::Viewer.can(Permission::ChangeComponentStatus));
         assert!(!Role::Reviewer.can(Permission::ChangeComponentStatus));
+    }
+
+    #[test]
+    fn each_communication_manager_writes_only_their_own_stream() {
+        assert!(Role::CommsExternal.can(Permission::PostExternalUpdate));
+        assert!(!Role::CommsExternal.can(Permission::PostInternalUpdate));
+        assert!(Role::CommsInternal.can(Permission::PostInternalUpdate));
+        assert!(!Role::CommsInternal.can(Permission::PostExternalUpdate));
+        assert!(Role::IncidentManager.can(Permission::PostExternalUpdate));
+        assert!(!Role::Viewer.can(Permission::OpenIncident));
+        assert!(!Role::IncidentManager.can(Permission::ReadAuditLog));
     }
 
     #[test]

@@ -1,7 +1,10 @@
 //! Rendering: the handlebars registry (HTML-escaped), the Statuspage JSON
 //! views, and the in-memory page snapshots built from them.
 
+pub mod incidents;
+pub mod maintenance;
 pub mod markdown;
+pub mod phase;
 pub mod snapshot;
 pub mod statuspage;
 pub mod time;
@@ -33,7 +36,7 @@ impl Templates {
         let mut html = Handlebars::new();
         html.set_strict_mode(false);
         html.set_dev_mode(false);
-        for file in EmbeddedTemplates::iter().filter(|f| f.ends_with(".hbs")) {
+        for file in EmbeddedTemplates::iter().filter(|f| is_html_template(f)) {
             let name = file.trim_end_matches(".hbs").to_string();
             let content = EmbeddedTemplates::get(&file)
                 .with_context(|| format!("embedded template {file} vanished"))?;
@@ -68,6 +71,27 @@ impl Templates {
             .render(name, data)
             .with_context(|| format!("rendering template {name}"))
     }
+}
+
+/// HTML templates are every `.hbs` file except the phase texts (markdown).
+fn is_html_template(file: &str) -> bool {
+    file.ends_with(".hbs") && !file.starts_with("phases/")
+}
+
+/// The shipped default phase texts: (phase, audience, body).
+pub fn default_phase_texts() -> Vec<(crate::domain::incident::Phase, crate::domain::status::Audience, String)> {
+    use crate::domain::incident::Phase;
+    use crate::domain::status::Audience;
+    let mut texts = Vec::new();
+    for phase in Phase::ALL {
+        for audience in [Audience::External, Audience::Internal] {
+            let file = format!("phases/{}.{}.hbs", phase.as_str(), audience.as_str());
+            if let Some(content) = EmbeddedTemplates::get(&file) {
+                texts.push((phase, audience, String::from_utf8_lossy(&content.data).trim().to_string()));
+            }
+        }
+    }
+    texts
 }
 
 /// `{{status_icon status}}`: a small inline SVG whose shape (not only its

@@ -14,10 +14,12 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::statuspage::*;
-use super::view::{sections, AudienceView, Entry};
+use super::incidents::{incident_json, incident_view, IncidentView};
+use super::view::{sections, visible_incidents, AudienceView, Entry};
 use super::Templates;
 use crate::config::Settings;
 use crate::db::models::page_state::PageState;
+use crate::domain::incident::Phase;
 use crate::domain::status::Audience;
 
 /// One document ready to send.
@@ -53,7 +55,7 @@ impl Resource {
 #[derive(Debug)]
 pub struct Snapshot {
     pub revision: i64,
-    resources: HashMap<&'static str, Resource>,
+    resources: HashMap<String, Resource>,
 }
 
 impl Snapshot {
@@ -69,7 +71,7 @@ impl Snapshot {
     }
 
     /// The paths served, for `sitrep export` and tests.
-    pub fn paths(&self) -> impl Iterator<Item = &&'static str> {
+    pub fn paths(&self) -> impl Iterator<Item = &String> {
         self.resources.keys()
     }
 }
@@ -84,9 +86,44 @@ struct StatusPage<'a> {
     banner_indicator: &'static str,
     banner_description: &'static str,
     sections: Vec<super::view::Section>,
+    incidents: Vec<IncidentView>,
     updated_at: String,
     updated_at_iso: String,
     time_zone: String,
+}
+
+/// Data of the incident page template.
+#[derive(Serialize)]
+struct IncidentPage<'a> {
+    title: String,
+    page_name: &'a str,
+    internal: bool,
+    root: &'static str,
+    time_zone: &'a str,
+    incident: IncidentView,
+}
+
+/// The HTML page of one incident for an audience.
+pub fn incident_page(
+    i: &crate::db::models::incidents::IncidentWithUpdates,
+    audience: Audience,
+    settings: &Settings,
+    templates: &Templates,
+    components: &[crate::db::models::components::Component],
+) -> anyhow::Result<String> {
+    let internal = audience == Audience::Internal;
+    let view = incident_view(i, audience, settings, components);
+    templates.render(
+        "pages/incident",
+        &IncidentPage {
+            title: format!("{} — {}", view.name, settings.page_name),
+            page_name: &settings.page_name,
+            internal,
+            root: if internal { "/internal" } else { "" },
+            time_zone: settings.time_zone.name(),
+            incident: view,
+        },
+    )
 }
 
 /// Builds the snapshot of one audience.
@@ -142,56 +179,80 @@ pub fn build(
             banner_indicator: view.status.indicator.as_str(),
             banner_description: view.status.description,
             sections: sections(&view),
+            incidents: visible_incidents(state, audience)
+                .filter(|i| i.incident.status != Phase::Resolved)
+                .map(|i| incident_view(i, audience, settings, &state.components))
+                .collect(),
             updated_at: local_update.format("%d %b %Y, %H:%M %Z").to_string(),
             updated_at_iso: timestamp(state.updated_at),
             time_zone: settings.time_zone.name().to_string(),
         },
     )?;
-    let mut resources = HashMap::new();
+    let incidents: Vec<_> = visible_incidents(state, audience)
+        .map(|i| (i, incident_json(i, audience, settings, &state.components)))
+        .collect();
+    let unresolved: Vec<serde_json::Value> = incidents
+        .iter()
+        .filter(|(i, _)| i.incident.status != Phase::Resolved)
+        .map(|(_, json)| json.clone())
+        .collect();
+    let mut resources: HashMap<String, Resource> = HashMap::new();
+    for (i, _) in &incidents {
+        let html = incident_page(i, audience, settings, templates, &state.components)?;
+        resources.insert(
+            format!("incidents/{}", i.incident.id),
+            Resource::new(html.into_bytes(), "text/html; charset=utf-8")?,
+        );
+    }
     resources.insert(
-        "",
+        "".to_string(),
         Resource::new(html.into_bytes(), "text/html; charset=utf-8")?,
     );
     resources.insert(
-        "api/v2/summary.json",
+        "api/v2/summary.json".to_string(),
         Resource::json(&Summary {
             page: &page,
             components: &components,
-            incidents: vec![],
+            incidents: unresolved.clone(),
             scheduled_maintenances: vec![],
             status: &status,
         })?,
     );
     resources.insert(
-        "api/v2/status.json",
+        "api/v2/status.json".to_string(),
         Resource::json(&StatusDocument {
             page: &page,
             status: &status,
         })?,
     );
     resources.insert(
-        "api/v2/components.json",
+        "api/v2/components.json".to_string(),
         Resource::json(&ComponentsDocument {
             page: &page,
             components: &components,
         })?,
     );
-    for path in ["api/v2/incidents.json", "api/v2/incidents/unresolved.json"] {
-        resources.insert(
-            path,
-            Resource::json(&IncidentsDocument {
-                page: &page,
-                incidents: vec![],
-            })?,
-        );
-    }
+    resources.insert(
+        "api/v2/incidents.json".to_string(),
+        Resource::json(&IncidentsDocument {
+            page: &page,
+            incidents: incidents.into_iter().map(|(_, json)| json).collect(),
+        })?,
+    );
+    resources.insert(
+        "api/v2/incidents/unresolved.json".to_string(),
+        Resource::json(&IncidentsDocument {
+            page: &page,
+            incidents: unresolved,
+        })?,
+    );
     for path in [
         "api/v2/scheduled-maintenances.json",
         "api/v2/scheduled-maintenances/upcoming.json",
         "api/v2/scheduled-maintenances/active.json",
     ] {
         resources.insert(
-            path,
+            path.to_string(),
             Resource::json(&MaintenancesDocument {
                 page: &page,
                 scheduled_maintenances: vec![],

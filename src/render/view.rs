@@ -6,7 +6,9 @@ use serde::Serialize;
 use crate::db::models::components::Component;
 use crate::db::models::groups::Group;
 use crate::db::models::page_state::PageState;
-use crate::domain::page_status::{page_status, PageStatus};
+use crate::db::models::incidents::IncidentWithUpdates;
+use crate::domain::incident::Phase;
+use crate::domain::page_status::{page_status_with_incidents, PageStatus};
 use crate::domain::status::{Audience, ComponentStatus};
 
 /// A top-level entry of the page: a group with its components, or a lone component.
@@ -58,12 +60,25 @@ impl<'a> AudienceView<'a> {
         );
         entries.sort_by_key(Entry::position);
         let statuses: Vec<ComponentStatus> = visible.iter().map(|c| c.status).collect();
+        let impacts: Vec<_> = visible_incidents(state, audience)
+            .filter(|i| i.incident.status != Phase::Resolved)
+            .map(|i| i.incident.impact)
+            .collect();
         AudienceView {
             audience,
             entries,
-            status: page_status(&statuses),
+            status: page_status_with_incidents(&statuses, &impacts),
         }
     }
+}
+
+/// Incidents an audience may see: staff see all; customers see an incident
+/// once it has at least one update with external text.
+pub fn visible_incidents(state: &PageState, audience: Audience) -> impl Iterator<Item = &IncidentWithUpdates> {
+    state
+        .incidents
+        .iter()
+        .filter(move |i| audience == Audience::Internal || i.updates.iter().any(|u| u.external_body.is_some()))
 }
 
 /// One row on the HTML page.

@@ -5,6 +5,8 @@ pub mod admin;
 pub mod api;
 pub mod auth;
 pub mod body;
+pub mod calendar;
+pub mod compose;
 pub mod html;
 pub mod pages;
 pub mod state;
@@ -46,6 +48,12 @@ impl Application {
         let db = tokio::task::spawn_blocking(move || -> anyhow::Result<Db> {
             let db = Db::connect(&db_settings.database, db_settings.db_pool_size)?;
             let applied = db.migrate()?;
+            let defaults = crate::render::default_phase_texts()
+                .into_iter()
+                .map(|(phase, audience, body)| crate::db::models::phase_templates::PhaseText { phase, audience, body })
+                .collect();
+            db.run_now(|conn| crate::db::models::phase_templates::ensure_default(conn, defaults))
+                .map_err(|e| anyhow::anyhow!("installing the default phase templates: {e}"))?;
             if !applied.is_empty() {
                 tracing::info!(migrations = ?applied, "database migrated");
             }
@@ -116,6 +124,7 @@ impl Application {
                     crate::error::AppError::BadRequest(format!("The query string is not valid: {err}.")).into()
                 }))
                 .route("/", web::get().to(pages::external_page))
+                .route("/incidents/{id}", web::get().to(pages::external_incident))
                 .service(
                     web::scope("/api/v2")
                         .wrap(Cors::default().allow_any_origin().send_wildcard().allowed_methods(vec!["GET"]).max_age(86_400))
@@ -129,7 +138,9 @@ impl Application {
                         .wrap(TracingLogger::default())
                 .route("/healthz", web::get().to(pages::healthz))
                 .route("/readyz", web::get().to(pages::readyz))
+                .route("/maintenance.ics", web::get().to(calendar::maintenance_ics))
                 .route("/internal", web::get().to(pages::internal_page))
+                .route("/internal/incidents/{id}", web::get().to(pages::internal_incident))
                 .route("/internal/api/v2/{document:.+}", web::get().to(pages::internal_json))
                 .service(
                     web::scope("/api/v1")
@@ -139,11 +150,22 @@ impl Application {
                         .route("/components/{id}", web::get().to(api::components::show))
                         .route("/components/{id}", web::patch().to(api::components::update))
                         .route("/components/{id}", web::delete().to(api::components::delete))
+                        .route("/incidents", web::get().to(api::incidents::list))
+                        .route("/incidents", web::post().to(api::incidents::create))
+                        .route("/incidents/{id}", web::get().to(api::incidents::show))
+                        .route("/incidents/{id}", web::patch().to(api::incidents::update))
+                        .route("/incidents/{id}/updates", web::post().to(api::incidents::post_update))
                         .route("/component-groups", web::get().to(api::groups::list))
                         .route("/component-groups", web::post().to(api::groups::create))
                         .route("/component-groups/{id}", web::get().to(api::groups::show))
                         .route("/component-groups/{id}", web::patch().to(api::groups::update))
-                        .route("/component-groups/{id}", web::delete().to(api::groups::delete)),
+                        .route("/component-groups/{id}", web::delete().to(api::groups::delete))
+                        .route("/maintenances", web::get().to(api::maintenances::list))
+                        .route("/maintenances", web::post().to(api::maintenances::create))
+                        .route("/maintenances/{id}", web::get().to(api::maintenances::show))
+                        .route("/maintenances/{id}", web::patch().to(api::maintenances::update))
+                        .route("/maintenances/{id}", web::delete().to(api::maintenances::delete))
+                        .route("/maintenances/{id}/updates", web::post().to(api::maintenances::post_update)),
                 )
                 .service(
                     web::resource("/admin/login")
@@ -170,6 +192,13 @@ impl Application {
                 .route("/admin/groups/{id}/edit", web::get().to(admin::groups::edit_form))
                 .route("/admin/groups/{id}", web::post().to(admin::groups::update))
                 .route("/admin/groups/{id}/delete", web::post().to(admin::groups::delete))
+                .route("/admin/maintenances", web::get().to(admin::maintenances::list))
+                .route("/admin/maintenances/new", web::get().to(admin::maintenances::new_form))
+                .route("/admin/maintenances", web::post().to(admin::maintenances::create))
+                .route("/admin/maintenances/{id}/edit", web::get().to(admin::maintenances::edit_form))
+                .route("/admin/maintenances/{id}", web::post().to(admin::maintenances::update))
+                .route("/admin/maintenances/{id}/updates", web::post().to(admin::maintenances::post_update))
+                .route("/admin/maintenances/{id}/delete", web::post().to(admin::maintenances::delete))
                 .default_service(web::to(pages::not_found)),
                 )
         })
@@ -178,6 +207,7 @@ impl Application {
         .run();
 
         spawn_revision_poller(state.clone());
+        crate::scheduler::spawn(state.clone());
 
         Ok(Application {
             port,

@@ -120,6 +120,46 @@ pub async fn internal_json(
     Ok(send(&req, resource, PRIVATE_CACHE))
 }
 
+/// An incident page: from the snapshot for recent incidents, rendered from
+/// the database for older ones.
+async fn incident_page(state: &AppState, req: &HttpRequest, id: i64, audience: Audience) -> Result<HttpResponse, AppError> {
+    let snapshot = state.pages.current(audience);
+    let cache = if audience == Audience::External { PUBLIC_CACHE } else { PRIVATE_CACHE };
+    if let Some(resource) = snapshot.get(&format!("incidents/{id}")) {
+        return Ok(send(req, resource, cache));
+    }
+    let (incident, components) = state
+        .db
+        .run(move |conn| {
+            Ok((
+                crate::db::models::incidents::with_updates(conn, id)?,
+                crate::db::models::components::list(conn)?,
+            ))
+        })
+        .await?;
+    if audience == Audience::External && !incident.updates.iter().any(|u| u.external_body.is_some()) {
+        return Err(AppError::NotFound(format!("There is no incident with id {id}.")));
+    }
+    let html = crate::render::snapshot::incident_page(&incident, audience, &state.settings, &state.templates, &components)
+        .map_err(AppError::Internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, cache))
+        .body(html))
+}
+
+/// `GET /incidents/{id}` — the external timeline of one incident.
+pub async fn external_incident(state: web::Data<AppState>, req: HttpRequest, id: web::Path<i64>) -> HttpResponse {
+    let result = incident_page(&state, &req, id.into_inner(), Audience::External).await;
+    super::html::page(&state, &req, None, result)
+}
+
+/// `GET /internal/incidents/{id}` — both streams, for staff.
+pub async fn internal_incident(state: web::Data<AppState>, req: HttpRequest, staff: SignedIn, id: web::Path<i64>) -> HttpResponse {
+    let result = incident_page(&state, &req, id.into_inner(), Audience::Internal).await;
+    super::html::page(&state, &req, Some(&staff.0), result)
+}
+
 /// `GET /healthz` — the process is up.
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain").body("ok\n")

@@ -3,7 +3,10 @@
 pub mod audit;
 pub mod components;
 pub mod groups;
+pub mod maintenances;
+pub mod incidents;
 pub mod page_state;
+pub mod phase_templates;
 pub mod revision;
 pub mod users;
 

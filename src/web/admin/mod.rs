@@ -3,6 +3,7 @@
 
 pub mod components;
 pub mod groups;
+pub mod maintenances;
 pub mod session;
 
 use actix_web::http::StatusCode;

@@ -4,6 +4,8 @@
 
 pub mod components;
 pub mod groups;
+pub mod maintenances;
+pub mod incidents;
 
 use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -15,11 +17,19 @@ use utoipa::{Modify, OpenApi};
     paths(
         components::list, components::create, components::show, components::update, components::delete,
         groups::list, groups::create, groups::show, groups::update, groups::delete,
+        maintenances::list, maintenances::create, maintenances::show, maintenances::update, maintenances::delete, maintenances::post_update,
+        incidents::list, incidents::create, incidents::show, incidents::update, incidents::post_update,
     ),
     components(schemas(
         components::ComponentView, components::ComponentCreate, components::ComponentUpdate,
         groups::GroupView, groups::GroupCreate, groups::GroupUpdate, ErrorBody, ErrorDetail,
+        incidents::IncidentView, incidents::UpdateView, incidents::IncidentCreate, incidents::IncidentPatch, incidents::UpdateInput,
+        crate::domain::incident::Impact, crate::domain::incident::Urgency, crate::domain::incident::Priority,
+        crate::domain::incident::Phase, crate::domain::incident::ChecklistAnswer,
         crate::domain::status::ComponentStatus, crate::domain::status::Audience,
+        maintenances::MaintenanceView, maintenances::MaintenanceComponentView, maintenances::MaintenanceUpdateView,
+        maintenances::MaintenanceCreate, maintenances::MaintenancePatch, maintenances::MaintenanceUpdateCreate,
+        crate::domain::maintenance::MaintenanceStatus,
     )),
     modifiers(&BearerAuth),
     security(("bearer" = [])),

@@ -1,0 +1,3 @@
+DROP TABLE maintenance_updates;
+DROP TABLE maintenance_components;
+DROP TABLE maintenances;

@@ -51,7 +51,9 @@ pub async fn run_due(state: &AppState, now: NaiveDateTime) -> Result<usize, AppE
 /// Starts the timer, unless this instance's scheduler is turned off.
 pub fn spawn(state: AppState) {
     if !state.settings.scheduler {
-        tracing::info!("the maintenance scheduler is off on this instance (SITREP_SCHEDULER=false)");
+        tracing::info!(
+            "the maintenance scheduler is off on this instance (SITREP_SCHEDULER=false)"
+        );
         return;
     }
     tokio::spawn(async move {

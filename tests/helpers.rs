@@ -278,7 +278,12 @@ impl TestApp {
     /// Schedules a maintenance through the API and returns its JSON.
     pub async fn create_maintenance(&self, token: &str, body: Value) -> Value {
         let (status, created) = self
-            .send_json(token, reqwest::Method::POST, "/api/v1/maintenances", Some(body.clone()))
+            .send_json(
+                token,
+                reqwest::Method::POST,
+                "/api/v1/maintenances",
+                Some(body.clone()),
+            )
             .await;
         assert_eq!(status, 201, "create maintenance {body}: {created}");
         created

@@ -4,7 +4,13 @@ use sitrep::domain::role::Role;
 use crate::helpers::*;
 
 async fn open_incident(app: &TestApp, token: &str, body: Value) -> Value {
-    let response = app.api(token).post(app.url("/api/v1/incidents")).json(&body).send().await.unwrap();
+    let response = app
+        .api(token)
+        .post(app.url("/api/v1/incidents"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     let status = response.status().as_u16();
     let json: Value = response.json().await.unwrap();
     assert_eq!(status, 201, "{json}");
@@ -58,7 +64,10 @@ async fn one_incident_two_streams_customers_only_ever_see_external_text() {
     let (_, html) = app.get_page("/").await;
     assert!(html.contains("Checkout errors"));
     assert!(html.contains("We found the cause."));
-    assert!(!html.contains("SECRET"), "external page never shows internal text");
+    assert!(
+        !html.contains("SECRET"),
+        "external page never shows internal text"
+    );
     assert!(html.contains("Partial System Outage"));
     let (status, page) = app.get_page(&format!("/incidents/{id}")).await;
     assert_eq!(status, 200);
@@ -72,12 +81,32 @@ async fn one_incident_two_streams_customers_only_ever_see_external_text() {
     assert_eq!(listed["name"], "Checkout errors");
     assert_eq!(listed["status"], "identified");
     assert_eq!(listed["impact"], "major");
-    assert!(listed["shortlink"].as_str().unwrap().ends_with(&format!("/incidents/{id}")));
-    for key in ["id", "created_at", "updated_at", "monitoring_at", "resolved_at", "started_at", "page_id", "incident_updates", "components"] {
+    assert!(listed["shortlink"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("/incidents/{id}")));
+    for key in [
+        "id",
+        "created_at",
+        "updated_at",
+        "monitoring_at",
+        "resolved_at",
+        "started_at",
+        "page_id",
+        "incident_updates",
+        "components",
+    ] {
         assert!(listed.get(key).is_some(), "incident.{key} missing");
     }
-    let first = listed["incident_updates"].as_array().unwrap().last().unwrap();
-    assert_eq!(first["affected_components"][0]["new_status"], "partial_outage");
+    let first = listed["incident_updates"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap();
+    assert_eq!(
+        first["affected_components"][0]["new_status"],
+        "partial_outage"
+    );
     assert_eq!(first["affected_components"][0]["old_status"], "operational");
     let unresolved = app.get_json("/api/v2/incidents/unresolved.json").await;
     assert_eq!(unresolved["incidents"].as_array().unwrap().len(), 1);
@@ -97,14 +126,20 @@ async fn one_incident_two_streams_customers_only_ever_see_external_text() {
     let all = app.get_json("/api/v2/incidents.json").await;
     assert_eq!(all["incidents"][0]["status"], "resolved");
     assert!(all["incidents"][0]["resolved_at"].is_string());
-    assert!(app.get_page("/").await.1.contains("All Systems Operational"));
+    assert!(app
+        .get_page("/")
+        .await
+        .1
+        .contains("All Systems Operational"));
 }
 
 #[tokio::test]
 async fn templates_fill_updates_and_a_missing_variable_is_refused() {
     let app = spawn_app().await;
     let token = app.admin_token().await;
-    let api = app.create_component(&token, json!({"name": "Payments"})).await;
+    let api = app
+        .create_component(&token, json!({"name": "Payments"}))
+        .await;
     let incident = open_incident(
         &app,
         &token,
@@ -119,14 +154,44 @@ async fn templates_fill_updates_and_a_missing_variable_is_refused() {
     assert!(external.contains("01 Jan 2030, 10:00 UTC"), "{external}");
     assert!(first["internal_body"].as_str().unwrap().contains("P1"));
 
-    let (status, error) = post(&app, &token, &incident["id"], json!({"status": "identified", "template": "Default"})).await;
+    let (status, error) = post(
+        &app,
+        &token,
+        &incident["id"],
+        json!({"status": "identified", "template": "Default"}),
+    )
+    .await;
     assert_eq!(status, 422, "{error}");
-    assert!(error["error"]["message"].as_str().unwrap().contains("{{next_update_by}}"));
-    let (status, error) = post(&app, &token, &incident["id"], json!({"status": "identified", "template": "Nope"})).await;
+    assert!(error["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("{{next_update_by}}"));
+    let (status, error) = post(
+        &app,
+        &token,
+        &incident["id"],
+        json!({"status": "identified", "template": "Nope"}),
+    )
+    .await;
     assert_eq!(status, 422);
-    assert!(error["error"]["message"].as_str().unwrap().contains("no template set named"));
-    let full: Value = app.api(&token).get(app.url(&format!("/api/v1/incidents/{}", incident["id"]))).send().await.unwrap().json().await.unwrap();
-    assert_eq!(full["incident_updates"].as_array().unwrap().len(), 1, "nothing half-written");
+    assert!(error["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("no template set named"));
+    let full: Value = app
+        .api(&token)
+        .get(app.url(&format!("/api/v1/incidents/{}", incident["id"])))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        full["incident_updates"].as_array().unwrap().len(),
+        1,
+        "nothing half-written"
+    );
 }
 
 #[tokio::test]
@@ -136,10 +201,18 @@ async fn going_back_a_phase_is_allowed_and_recorded() {
     let incident = open_incident(&app, &token, json!({"name": "Slow search", "impact": "minor", "urgency": "low", "update": {"status": "monitoring", "external_body": "Fix deployed."}})).await;
     assert_eq!(incident["status"], "monitoring");
     assert!(incident["monitoring_at"].is_string());
-    let (status, update) = post(&app, &token, &incident["id"], json!({"status": "identified", "external_body": "The problem is back."})).await;
+    let (status, update) = post(
+        &app,
+        &token,
+        &incident["id"],
+        json!({"status": "identified", "external_body": "The problem is back."}),
+    )
+    .await;
     assert_eq!(status, 201);
     assert_eq!(update["regression"], true);
-    let (_, page) = app.get_page(&format!("/incidents/{}", incident["id"])).await;
+    let (_, page) = app
+        .get_page(&format!("/incidents/{}", incident["id"]))
+        .await;
     assert!(page.contains("back to an earlier phase"));
 }
 
@@ -156,20 +229,82 @@ async fn each_role_writes_only_what_it_may() {
         b["update"] = update;
         b
     };
-    let denied = app.api(&viewer).post(app.url("/api/v1/incidents")).json(&with(json!({"external_body": "x"}))).send().await.unwrap();
+    let denied = app
+        .api(&viewer)
+        .post(app.url("/api/v1/incidents"))
+        .json(&with(json!({"external_body": "x"})))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(denied.status().as_u16(), 403);
-    let denied = app.api(&internal).post(app.url("/api/v1/incidents")).json(&with(json!({"external_body": "x"}))).send().await.unwrap();
-    assert_eq!(denied.status().as_u16(), 403, "internal comms cannot publish to customers");
-    let incident = open_incident(&app, &internal, with(json!({"internal_body": "Looking at it"}))).await;
-    assert_eq!(app.get_json("/api/v2/incidents.json").await["incidents"], json!([]), "internal-only incidents stay internal");
-    let (status, _) = post(&app, &external, &incident["id"], json!({"internal_body": "nope"})).await;
+    let denied = app
+        .api(&internal)
+        .post(app.url("/api/v1/incidents"))
+        .json(&with(json!({"external_body": "x"})))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        denied.status().as_u16(),
+        403,
+        "internal comms cannot publish to customers"
+    );
+    let incident = open_incident(
+        &app,
+        &internal,
+        with(json!({"internal_body": "Looking at it"})),
+    )
+    .await;
+    assert_eq!(
+        app.get_json("/api/v2/incidents.json").await["incidents"],
+        json!([]),
+        "internal-only incidents stay internal"
+    );
+    let (status, _) = post(
+        &app,
+        &external,
+        &incident["id"],
+        json!({"internal_body": "nope"}),
+    )
+    .await;
     assert_eq!(status, 403);
-    let (status, _) = post(&app, &external, &incident["id"], json!({"external_body": "We are investigating login issues."})).await;
+    let (status, _) = post(
+        &app,
+        &external,
+        &incident["id"],
+        json!({"external_body": "We are investigating login issues."}),
+    )
+    .await;
     assert_eq!(status, 201);
-    assert_eq!(app.get_json("/api/v2/incidents.json").await["incidents"].as_array().unwrap().len(), 1);
-    let patch = app.api(&external).patch(app.url(&format!("/api/v1/incidents/{}", incident["id"]))).json(&json!({"impact": "major"})).send().await.unwrap();
-    assert_eq!(patch.status().as_u16(), 403, "only incident managers and admins edit the facts");
-    let patched: Value = app.api(&admin).patch(app.url(&format!("/api/v1/incidents/{}", incident["id"]))).json(&json!({"impact": "critical", "urgency": "high"})).send().await.unwrap().json().await.unwrap();
+    assert_eq!(
+        app.get_json("/api/v2/incidents.json").await["incidents"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let patch = app
+        .api(&external)
+        .patch(app.url(&format!("/api/v1/incidents/{}", incident["id"])))
+        .json(&json!({"impact": "major"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        patch.status().as_u16(),
+        403,
+        "only incident managers and admins edit the facts"
+    );
+    let patched: Value = app
+        .api(&admin)
+        .patch(app.url(&format!("/api/v1/incidents/{}", incident["id"])))
+        .json(&json!({"impact": "critical", "urgency": "high"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(patched["priority"], "P1");
     assert_eq!(patched["impact"], "critical");
 }
@@ -179,21 +314,66 @@ async fn bad_incident_input_gets_a_message_and_writes_nothing() {
     let app = spawn_app().await;
     let token = app.admin_token().await;
     let cases = [
-        (json!({"name": "", "impact": "minor", "urgency": "low", "update": {"external_body": "x"}}), 422, "title"),
-        (json!({"name": "X", "impact": "huge", "urgency": "low", "update": {"external_body": "x"}}), 422, "unknown variant `huge`"),
-        (json!({"name": "X", "impact": "minor", "urgency": "low", "update": {}}), 422, "external text, the internal text, or both"),
-        (json!({"name": "X", "impact": "minor", "urgency": "low", "components": {"999": "major_outage"}, "update": {"external_body": "x"}}), 422, "no component with id 999"),
-        (json!({"name": "X", "impact": "minor", "urgency": "low", "checklist": {"Is it raining?": true}, "update": {"external_body": "x"}}), 422, "configured questions"),
-        (json!({"name": "X", "impact": "minor", "urgency": "low", "update": {"status": "fixed", "external_body": "x"}}), 422, "unknown variant `fixed`"),
-        (json!({"name": "X", "impact": "minor", "urgency": "low", "update": {"external_body": "x".repeat(10_001)}}), 422, "10000 or fewer"),
+        (
+            json!({"name": "", "impact": "minor", "urgency": "low", "update": {"external_body": "x"}}),
+            422,
+            "title",
+        ),
+        (
+            json!({"name": "X", "impact": "huge", "urgency": "low", "update": {"external_body": "x"}}),
+            422,
+            "unknown variant `huge`",
+        ),
+        (
+            json!({"name": "X", "impact": "minor", "urgency": "low", "update": {}}),
+            422,
+            "external text, the internal text, or both",
+        ),
+        (
+            json!({"name": "X", "impact": "minor", "urgency": "low", "components": {"999": "major_outage"}, "update": {"external_body": "x"}}),
+            422,
+            "no component with id 999",
+        ),
+        (
+            json!({"name": "X", "impact": "minor", "urgency": "low", "checklist": {"Is it raining?": true}, "update": {"external_body": "x"}}),
+            422,
+            "configured questions",
+        ),
+        (
+            json!({"name": "X", "impact": "minor", "urgency": "low", "update": {"status": "fixed", "external_body": "x"}}),
+            422,
+            "unknown variant `fixed`",
+        ),
+        (
+            json!({"name": "X", "impact": "minor", "urgency": "low", "update": {"external_body": "x".repeat(10_001)}}),
+            422,
+            "10000 or fewer",
+        ),
     ];
     for (body, status, message) in cases {
-        let response = app.api(&token).post(app.url("/api/v1/incidents")).json(&body).send().await.unwrap();
+        let response = app
+            .api(&token)
+            .post(app.url("/api/v1/incidents"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status().as_u16(), status, "{body}");
         let json: Value = response.json().await.unwrap();
-        assert!(json["error"]["message"].as_str().unwrap().contains(message), "{json} should mention {message}");
+        assert!(
+            json["error"]["message"].as_str().unwrap().contains(message),
+            "{json} should mention {message}"
+        );
     }
-    let list: Value = app.api(&token).get(app.url("/api/v1/incidents")).send().await.unwrap().json().await.unwrap();
+    let list: Value = app
+        .api(&token)
+        .get(app.url("/api/v1/incidents"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(list, json!([]));
 }
 
@@ -209,7 +389,12 @@ async fn hostile_update_text_never_runs_anywhere() {
     )
     .await;
     app.sign_in_as("ana@example.com", Role::Admin).await;
-    for path in ["/".to_string(), format!("/incidents/{}", incident["id"]), "/internal".to_string(), format!("/internal/incidents/{}", incident["id"])] {
+    for path in [
+        "/".to_string(),
+        format!("/incidents/{}", incident["id"]),
+        "/internal".to_string(),
+        format!("/internal/incidents/{}", incident["id"]),
+    ] {
         let (_, html) = app.get_page(&path).await;
         assert!(!html.contains("<script>alert"), "{path}");
         assert!(!html.contains("onerror"), "{path}");

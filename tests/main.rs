@@ -7,6 +7,8 @@ mod helpers;
 mod admin;
 mod api_v1;
 mod cli;
+mod console_incidents;
 mod incidents;
+mod maintenance;
 mod pages;
 mod scale_out;

@@ -125,14 +125,18 @@ impl DbConn {
     {
         // Inside a transaction already, diesel's manager opens a savepoint, so
         // model functions compose: one outer write can call another.
-        let nested = on_backend!(self, |c| AnsiTransactionManager::transaction_manager_status_mut(c)
-            .transaction_depth()
-            .map(|depth| depth.is_some()))?;
+        let nested = on_backend!(self, |c| {
+            AnsiTransactionManager::transaction_manager_status_mut(c)
+                .transaction_depth()
+                .map(|depth| depth.is_some())
+        })?;
         match self {
             DbConn::Sqlite(c) if nested => AnsiTransactionManager::begin_transaction(c)?,
             DbConn::Postgres(c) if nested => AnsiTransactionManager::begin_transaction(c)?,
             DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, sqlite_begin)?,
-            DbConn::Postgres(c) => AnsiTransactionManager::begin_transaction_sql(c, postgres_begin)?,
+            DbConn::Postgres(c) => {
+                AnsiTransactionManager::begin_transaction_sql(c, postgres_begin)?
+            }
         }
         let outcome = f(self);
         let finish = match &outcome {

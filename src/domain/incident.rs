@@ -7,7 +7,9 @@ use utoipa::ToSchema;
 use super::Invalid;
 
 /// How badly customers are affected, with Statuspage's values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Impact {
     None,
@@ -38,9 +40,14 @@ impl Impact {
     }
 
     pub fn parse(value: &str) -> Result<Self, Invalid> {
-        Self::ALL.into_iter().find(|i| i.as_str() == value.trim()).ok_or_else(|| {
-            Invalid::new(format!("Unknown impact {value:?}: use one of none, minor, major, critical."))
-        })
+        Self::ALL
+            .into_iter()
+            .find(|i| i.as_str() == value.trim())
+            .ok_or_else(|| {
+                Invalid::new(format!(
+                    "Unknown impact {value:?}: use one of none, minor, major, critical."
+                ))
+            })
     }
 }
 
@@ -73,9 +80,14 @@ impl Urgency {
     }
 
     pub fn parse(value: &str) -> Result<Self, Invalid> {
-        Self::ALL.into_iter().find(|u| u.as_str() == value.trim()).ok_or_else(|| {
-            Invalid::new(format!("Unknown urgency {value:?}: use one of high, medium, low."))
-        })
+        Self::ALL
+            .into_iter()
+            .find(|u| u.as_str() == value.trim())
+            .ok_or_else(|| {
+                Invalid::new(format!(
+                    "Unknown urgency {value:?}: use one of high, medium, low."
+                ))
+            })
     }
 
     fn index(self) -> usize {
@@ -88,7 +100,9 @@ impl Urgency {
 }
 
 /// P1 (most urgent) to P4.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
+)]
 pub enum Priority {
     P1,
     P2,
@@ -112,7 +126,9 @@ impl Priority {
         Self::ALL
             .into_iter()
             .find(|p| p.as_str().eq_ignore_ascii_case(value.trim()))
-            .ok_or_else(|| Invalid::new(format!("Unknown priority {value:?}: use P1, P2, P3 or P4.")))
+            .ok_or_else(|| {
+                Invalid::new(format!("Unknown priority {value:?}: use P1, P2, P3 or P4."))
+            })
     }
 }
 
@@ -152,7 +168,9 @@ impl PriorityMatrix {
 }
 
 /// The phase an update announces, with Statuspage's incident status values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
     Investigating,
@@ -162,7 +180,12 @@ pub enum Phase {
 }
 
 impl Phase {
-    pub const ALL: [Phase; 4] = [Phase::Investigating, Phase::Identified, Phase::Monitoring, Phase::Resolved];
+    pub const ALL: [Phase; 4] = [
+        Phase::Investigating,
+        Phase::Identified,
+        Phase::Monitoring,
+        Phase::Resolved,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -232,7 +255,10 @@ mod tests {
         assert!(Phase::Identified.is_regression_from(Phase::Monitoring));
         assert!(!Phase::Resolved.is_regression_from(Phase::Monitoring));
         assert_eq!(Phase::parse("identified"), Ok(Phase::Identified));
-        assert!(Phase::parse("fixed").unwrap_err().0.contains("investigating"));
+        assert!(Phase::parse("fixed")
+            .unwrap_err()
+            .0
+            .contains("investigating"));
     }
 
     #[test]

@@ -255,8 +255,10 @@ impl Recurrence {
         series_start: NaiveDateTime,
         zone: Tz,
     ) -> Result<impl Iterator<Item = NaiveDateTime>, String> {
-        let parsed: rrule::RRule<rrule::Unvalidated> =
-            self.rule.parse().map_err(|e: rrule::RRuleError| e.to_string())?;
+        let parsed: rrule::RRule<rrule::Unvalidated> = self
+            .rule
+            .parse()
+            .map_err(|e: rrule::RRuleError| e.to_string())?;
         let dt_start = zone
             .from_utc_datetime(&series_start)
             .with_timezone(&rrule::Tz::Tz(zone));
@@ -326,7 +328,8 @@ pub fn standard_update_text(status: MaintenanceStatus, window: Window) -> String
             rfc3339(window.ends_at)
         ),
         MaintenanceStatus::InProgress => {
-            "Scheduled maintenance is currently in progress. We will provide updates as necessary.".into()
+            "Scheduled maintenance is currently in progress. We will provide updates as necessary."
+                .into()
         }
         MaintenanceStatus::Verifying => {
             "Verification is currently underway for the maintenance items.".into()
@@ -404,11 +407,23 @@ mod tests {
     #[test]
     fn nothing_goes_back_to_scheduled_or_leaves_completed() {
         use MaintenanceStatus::*;
-        assert!(InProgress.move_to(Scheduled).unwrap_err().0.contains("cannot go back"));
+        assert!(InProgress
+            .move_to(Scheduled)
+            .unwrap_err()
+            .0
+            .contains("cannot go back"));
         assert!(Verifying.move_to(Scheduled).is_err());
-        assert!(Completed.move_to(InProgress).unwrap_err().0.contains("completed"));
+        assert!(Completed
+            .move_to(InProgress)
+            .unwrap_err()
+            .0
+            .contains("completed"));
         assert!(Completed.move_to(Scheduled).is_err());
-        assert!(Scheduled.move_to(Verifying).unwrap_err().0.contains("in_progress"));
+        assert!(Scheduled
+            .move_to(Verifying)
+            .unwrap_err()
+            .0
+            .contains("in_progress"));
     }
 
     #[test]
@@ -425,7 +440,8 @@ mod tests {
     fn weekly_saturday_rule_gives_four_saturdays() {
         // 28 Nov 2026 is a Saturday.
         let first = window("2026-11-28 02:00", "2026-11-28 04:00");
-        let rule = Recurrence::parse("FREQ=WEEKLY;BYDAY=SA;COUNT=4", first, chrono_tz::UTC).unwrap();
+        let rule =
+            Recurrence::parse("FREQ=WEEKLY;BYDAY=SA;COUNT=4", first, chrono_tz::UTC).unwrap();
         let got: Vec<_> = rule
             .occurrences(first, chrono_tz::UTC, 10)
             .into_iter()
@@ -446,7 +462,12 @@ mod tests {
     fn monthly_rule_on_the_first_sunday() {
         // First Sundays: 6 Dec 2026, 3 Jan 2027, 7 Feb 2027.
         let first = window("2026-12-06 22:00", "2026-12-06 23:30");
-        let rule = Recurrence::parse("rrule:freq=monthly;byday=1SU;count=3", first, chrono_tz::UTC).unwrap();
+        let rule = Recurrence::parse(
+            "rrule:freq=monthly;byday=1SU;count=3",
+            first,
+            chrono_tz::UTC,
+        )
+        .unwrap();
         assert_eq!(rule.as_str(), "FREQ=MONTHLY;BYDAY=1SU;COUNT=3");
         let starts: Vec<_> = rule
             .occurrences(first, chrono_tz::UTC, 10)
@@ -455,7 +476,11 @@ mod tests {
             .collect();
         assert_eq!(
             starts,
-            vec![at("2026-12-06 22:00"), at("2027-01-03 22:00"), at("2027-02-07 22:00")]
+            vec![
+                at("2026-12-06 22:00"),
+                at("2027-01-03 22:00"),
+                at("2027-02-07 22:00")
+            ]
         );
     }
 
@@ -473,24 +498,44 @@ mod tests {
         assert_eq!(starts, vec![at("2026-03-21 01:00"), at("2026-03-28 01:00")]);
         let rule = Recurrence::parse("FREQ=WEEKLY;COUNT=3", first, zone).unwrap();
         let third = rule.occurrences(first, zone, 5)[2];
-        assert_eq!(third.starts_at, at("2026-04-04 00:00"), "02:00 CEST is 00:00 UTC");
+        assert_eq!(
+            third.starts_at,
+            at("2026-04-04 00:00"),
+            "02:00 CEST is 00:00 UTC"
+        );
     }
 
     #[test]
     fn the_next_window_follows_the_current_one_until_the_rule_is_exhausted() {
         let first = window("2026-11-28 02:00", "2026-11-28 04:00");
-        let rule = Recurrence::parse("FREQ=WEEKLY;BYDAY=SA;COUNT=3", first, chrono_tz::UTC).unwrap();
+        let rule =
+            Recurrence::parse("FREQ=WEEKLY;BYDAY=SA;COUNT=3", first, chrono_tz::UTC).unwrap();
         let next = rule
-            .next_after(first, chrono_tz::UTC, first.starts_at, at("2026-11-28 04:00"))
+            .next_after(
+                first,
+                chrono_tz::UTC,
+                first.starts_at,
+                at("2026-11-28 04:00"),
+            )
             .unwrap();
         assert_eq!(next, window("2026-12-05 02:00", "2026-12-05 04:00"));
         // Missed occurrences (nothing ran) are skipped.
         let next = rule
-            .next_after(first, chrono_tz::UTC, first.starts_at, at("2026-12-08 00:00"))
+            .next_after(
+                first,
+                chrono_tz::UTC,
+                first.starts_at,
+                at("2026-12-08 00:00"),
+            )
             .unwrap();
         assert_eq!(next, window("2026-12-12 02:00", "2026-12-12 04:00"));
         assert_eq!(
-            rule.next_after(first, chrono_tz::UTC, at("2026-12-12 02:00"), at("2026-12-12 04:00")),
+            rule.next_after(
+                first,
+                chrono_tz::UTC,
+                at("2026-12-12 02:00"),
+                at("2026-12-12 04:00")
+            ),
             None
         );
     }
@@ -499,7 +544,12 @@ mod tests {
     fn a_bad_rule_is_refused_with_the_library_reason() {
         let first = window("2026-11-28 02:00", "2026-11-28 04:00");
         let err = Recurrence::parse("FREQ=SOMETIMES", first, chrono_tz::UTC).unwrap_err();
-        assert!(err.0.starts_with("The recurrence rule \"FREQ=SOMETIMES\" is not valid: "), "{}", err.0);
+        assert!(
+            err.0
+                .starts_with("The recurrence rule \"FREQ=SOMETIMES\" is not valid: "),
+            "{}",
+            err.0
+        );
         assert!(err.0.contains("SOMETIMES"), "{}", err.0);
         assert!(err.0.contains("FREQ=WEEKLY;BYDAY=SA;COUNT=4"), "{}", err.0);
         let err = Recurrence::parse("FREQ=WEEKLY;BYDAY=XX", first, chrono_tz::UTC).unwrap_err();
@@ -522,23 +572,65 @@ mod tests {
     fn the_scheduler_starts_at_the_window_start_and_completes_at_its_end() {
         use MaintenanceStatus::*;
         let w = window("2026-11-28 02:00", "2026-11-28 04:00");
-        assert_eq!(due_move(Scheduled, w, true, true, at("2026-11-28 01:59")), None);
-        assert_eq!(due_move(Scheduled, w, true, true, at("2026-11-28 02:00")), Some(InProgress));
-        assert_eq!(due_move(Scheduled, w, false, true, at("2026-11-28 03:00")), None);
-        assert_eq!(due_move(InProgress, w, true, true, at("2026-11-28 03:59")), None);
-        assert_eq!(due_move(InProgress, w, true, true, at("2026-11-28 04:00")), Some(Completed));
-        assert_eq!(due_move(Verifying, w, true, true, at("2026-11-28 05:00")), Some(Completed));
-        assert_eq!(due_move(InProgress, w, true, false, at("2026-11-28 05:00")), None);
-        assert_eq!(due_move(Scheduled, w, true, true, at("2026-11-28 05:00")), Some(Completed));
-        assert_eq!(due_move(Scheduled, w, true, false, at("2026-11-28 05:00")), Some(InProgress));
-        assert_eq!(due_move(Completed, w, true, true, at("2026-11-28 05:00")), None);
+        assert_eq!(
+            due_move(Scheduled, w, true, true, at("2026-11-28 01:59")),
+            None
+        );
+        assert_eq!(
+            due_move(Scheduled, w, true, true, at("2026-11-28 02:00")),
+            Some(InProgress)
+        );
+        assert_eq!(
+            due_move(Scheduled, w, false, true, at("2026-11-28 03:00")),
+            None
+        );
+        assert_eq!(
+            due_move(InProgress, w, true, true, at("2026-11-28 03:59")),
+            None
+        );
+        assert_eq!(
+            due_move(InProgress, w, true, true, at("2026-11-28 04:00")),
+            Some(Completed)
+        );
+        assert_eq!(
+            due_move(Verifying, w, true, true, at("2026-11-28 05:00")),
+            Some(Completed)
+        );
+        assert_eq!(
+            due_move(InProgress, w, true, false, at("2026-11-28 05:00")),
+            None
+        );
+        assert_eq!(
+            due_move(Scheduled, w, true, true, at("2026-11-28 05:00")),
+            Some(Completed)
+        );
+        assert_eq!(
+            due_move(Scheduled, w, true, false, at("2026-11-28 05:00")),
+            Some(InProgress)
+        );
+        assert_eq!(
+            due_move(Completed, w, true, true, at("2026-11-28 05:00")),
+            None
+        );
     }
 
     #[test]
     fn a_schedule_without_a_rule_is_one_off() {
-        let s = Schedule::new(at("2026-11-28 02:00"), at("2026-11-28 04:00"), Some("  "), chrono_tz::UTC).unwrap();
+        let s = Schedule::new(
+            at("2026-11-28 02:00"),
+            at("2026-11-28 04:00"),
+            Some("  "),
+            chrono_tz::UTC,
+        )
+        .unwrap();
         assert_eq!(s.recurrence, None);
-        let s = Schedule::new(at("2026-11-28 02:00"), at("2026-11-28 04:00"), Some("FREQ=DAILY;COUNT=2"), chrono_tz::UTC).unwrap();
+        let s = Schedule::new(
+            at("2026-11-28 02:00"),
+            at("2026-11-28 04:00"),
+            Some("FREQ=DAILY;COUNT=2"),
+            chrono_tz::UTC,
+        )
+        .unwrap();
         assert_eq!(s.recurrence.unwrap().as_str(), "FREQ=DAILY;COUNT=2");
     }
 

@@ -53,7 +53,10 @@ pub struct PageStatus {
 /// impact raises the indicator (critical → Major System Outage, major →
 /// Partial System Outage, minor → Minor Service Outage) when it is worse than
 /// what the components say.
-pub fn page_status_with_incidents(statuses: &[ComponentStatus], unresolved: &[Impact]) -> PageStatus {
+pub fn page_status_with_incidents(
+    statuses: &[ComponentStatus],
+    unresolved: &[Impact],
+) -> PageStatus {
     let by_components = page_status(statuses);
     let worst = unresolved.iter().copied().max().unwrap_or(Impact::None);
     let (indicator, description) = match worst {
@@ -63,7 +66,10 @@ pub fn page_status_with_incidents(statuses: &[ComponentStatus], unresolved: &[Im
         Impact::None => return by_components,
     };
     if indicator > by_components.indicator {
-        PageStatus { indicator, description }
+        PageStatus {
+            indicator,
+            description,
+        }
     } else {
         by_components
     }
@@ -168,9 +174,15 @@ mod tests {
     #[test]
     fn an_open_incident_raises_the_banner_but_never_lowers_it() {
         let s = page_status_with_incidents(&[Operational], &[Impact::Major]);
-        assert_eq!((s.indicator.as_str(), s.description), ("major", "Partial System Outage"));
+        assert_eq!(
+            (s.indicator.as_str(), s.description),
+            ("major", "Partial System Outage")
+        );
         let s = page_status_with_incidents(&[MajorOutage], &[Impact::Minor]);
-        assert_eq!((s.indicator.as_str(), s.description), ("critical", "Major System Outage"));
+        assert_eq!(
+            (s.indicator.as_str(), s.description),
+            ("critical", "Major System Outage")
+        );
         let s = page_status_with_incidents(&[Operational], &[Impact::None]);
         assert_eq!(s.indicator.as_str(), "none");
     }

@@ -98,12 +98,20 @@ impl Role {
         match permission {
             Permission::ViewInternal => true,
             Permission::ManageComponents => self == Role::Admin,
-            Permission::ChangeComponentStatus | Permission::OpenIncident | Permission::ManageTemplates => matches!(
+            Permission::ChangeComponentStatus
+            | Permission::OpenIncident
+            | Permission::ManageTemplates => matches!(
                 self,
                 Role::Admin | Role::IncidentManager | Role::CommsInternal | Role::CommsExternal
             ),
-            Permission::PostExternalUpdate => matches!(self, Role::Admin | Role::IncidentManager | Role::CommsExternal),
-            Permission::PostInternalUpdate => matches!(self, Role::Admin | Role::IncidentManager | Role::CommsInternal),
+            Permission::PostExternalUpdate => matches!(
+                self,
+                Role::Admin | Role::IncidentManager | Role::CommsExternal
+            ),
+            Permission::PostInternalUpdate => matches!(
+                self,
+                Role::Admin | Role::IncidentManager | Role::CommsInternal
+            ),
             Permission::EditIncident => matches!(self, Role::Admin | Role::IncidentManager),
             Permission::ReadAuditLog => self == Role::Admin,
         }

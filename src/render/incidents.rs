@@ -59,7 +59,11 @@ fn update_view(u: &IncidentUpdate, audience: Audience, settings: &Settings) -> O
         status: u.status.as_str(),
         phase_label: u.status.label(),
         external_html: u.external_html.clone(),
-        internal_html: if internal { u.internal_html.clone() } else { None },
+        internal_html: if internal {
+            u.internal_html.clone()
+        } else {
+            None
+        },
         display_at: local(u.display_at, settings.time_zone),
         display_at_iso: timestamp(u.display_at),
         regression: u.regression,
@@ -68,16 +72,35 @@ fn update_view(u: &IncidentUpdate, audience: Audience, settings: &Settings) -> O
         affected: u
             .affected_components
             .iter()
-            .map(|a| format!("{}: {} → {}", a.name, a.old_status.label(), a.new_status.label()))
+            .map(|a| {
+                format!(
+                    "{}: {} → {}",
+                    a.name,
+                    a.old_status.label(),
+                    a.new_status.label()
+                )
+            })
             .collect(),
     })
 }
 
 /// The view of one incident for an audience.
-pub fn incident_view(i: &IncidentWithUpdates, audience: Audience, settings: &Settings, components: &[Component]) -> IncidentView {
+pub fn incident_view(
+    i: &IncidentWithUpdates,
+    audience: Audience,
+    settings: &Settings,
+    components: &[Component],
+) -> IncidentView {
     let internal = audience == Audience::Internal;
-    let updates: Vec<UpdateView> = i.updates.iter().filter_map(|u| update_view(u, audience, settings)).collect();
-    let latest = i.updates.iter().find_map(|u| update_view(u, audience, settings));
+    let updates: Vec<UpdateView> = i
+        .updates
+        .iter()
+        .filter_map(|u| update_view(u, audience, settings))
+        .collect();
+    let latest = i
+        .updates
+        .iter()
+        .find_map(|u| update_view(u, audience, settings));
     let root = if internal { "/internal" } else { "" };
     IncidentView {
         id: i.incident.id,
@@ -90,7 +113,10 @@ pub fn incident_view(i: &IncidentWithUpdates, audience: Audience, settings: &Set
         resolved: i.incident.status == Phase::Resolved,
         started_at: local(i.incident.started_at, settings.time_zone),
         started_at_iso: timestamp(i.incident.started_at),
-        resolved_at: i.incident.resolved_at.map(|at| local(at, settings.time_zone)),
+        resolved_at: i
+            .incident
+            .resolved_at
+            .map(|at| local(at, settings.time_zone)),
         components: components
             .iter()
             .filter(|c| i.incident.component_ids.contains(&c.id) && c.audience.visible_to(audience))
@@ -104,7 +130,12 @@ pub fn incident_view(i: &IncidentWithUpdates, audience: Audience, settings: &Set
 
 /// Statuspage's incident object. External JSON carries external text only;
 /// internal JSON puts the internal text in `internal_body` beside it.
-pub fn incident_json(i: &IncidentWithUpdates, audience: Audience, settings: &Settings, components: &[Component]) -> Value {
+pub fn incident_json(
+    i: &IncidentWithUpdates,
+    audience: Audience,
+    settings: &Settings,
+    components: &[Component],
+) -> Value {
     let internal = audience == Audience::Internal;
     let inc = &i.incident;
     let updates: Vec<Value> = i

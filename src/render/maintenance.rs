@@ -18,11 +18,7 @@ use crate::domain::status::Audience;
 /// Whether `audience` sees this maintenance: staff see all; customers see
 /// those with no components or at least one external component.
 pub fn visible_to(m: &MaintenanceWithDetails, audience: Audience) -> bool {
-    m.components.is_empty()
-        || m
-            .components
-            .iter()
-            .any(|c| c.audience.visible_to(audience))
+    m.components.is_empty() || m.components.iter().any(|c| c.audience.visible_to(audience))
 }
 
 /// Statuspage's scheduled-maintenance object for customers (internal
@@ -126,7 +122,9 @@ pub fn calendar(list: &[MaintenanceWithDetails], settings: &Settings) -> String 
             Some(rule) => {
                 let first = mm.first_window();
                 if utc {
-                    event.starts(first.starts_at.and_utc()).ends(first.ends_at.and_utc());
+                    event
+                        .starts(first.starts_at.and_utc())
+                        .ends(first.ends_at.and_utc());
                 } else {
                     event
                         .starts((local_naive(first.starts_at, zone), zone))

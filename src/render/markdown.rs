@@ -25,7 +25,8 @@ mod tests {
 
     #[test]
     fn formatting_and_links_survive() {
-        let html = to_safe_html("We are **investigating** errors on [the API](https://example.com/api).");
+        let html =
+            to_safe_html("We are **investigating** errors on [the API](https://example.com/api).");
         assert!(html.contains("<strong>investigating</strong>"));
         assert!(html.contains("href=\"https://example.com/api\""));
         assert!(html.contains("rel=\"noopener noreferrer nofollow\""));

@@ -79,7 +79,11 @@ fn is_html_template(file: &str) -> bool {
 }
 
 /// The shipped default phase texts: (phase, audience, body).
-pub fn default_phase_texts() -> Vec<(crate::domain::incident::Phase, crate::domain::status::Audience, String)> {
+pub fn default_phase_texts() -> Vec<(
+    crate::domain::incident::Phase,
+    crate::domain::status::Audience,
+    String,
+)> {
     use crate::domain::incident::Phase;
     use crate::domain::status::Audience;
     let mut texts = Vec::new();
@@ -87,7 +91,11 @@ pub fn default_phase_texts() -> Vec<(crate::domain::incident::Phase, crate::doma
         for audience in [Audience::External, Audience::Internal] {
             let file = format!("phases/{}.{}.hbs", phase.as_str(), audience.as_str());
             if let Some(content) = EmbeddedTemplates::get(&file) {
-                texts.push((phase, audience, String::from_utf8_lossy(&content.data).trim().to_string()));
+                texts.push((
+                    phase,
+                    audience,
+                    String::from_utf8_lossy(&content.data).trim().to_string(),
+                ));
             }
         }
     }

@@ -39,24 +39,34 @@ pub fn check(body: &str) -> Result<(), Invalid> {
         .render_template(body, &serde_json::json!({}))
         .map(|_| ())
         .or_else(|e| match e.reason() {
-            handlebars::RenderErrorReason::TemplateError(t) => Err(Invalid::new(format!("The template does not parse: {t}"))),
+            handlebars::RenderErrorReason::TemplateError(t) => {
+                Err(Invalid::new(format!("The template does not parse: {t}")))
+            }
             _ => Ok(()),
         })
 }
 
 /// Fills a template; the text is markdown, sanitised when rendered to HTML.
 pub fn fill(body: &str, variables: &PhaseVariables) -> Result<String, Invalid> {
-    registry().render_template(body, variables).map(|s| s.trim().to_string()).map_err(|e| match e.reason() {
-        handlebars::RenderErrorReason::MissingVariable(Some(name)) => Invalid::new(format!(
-            "The template uses {{{{{name}}}}}, which has no value: {}",
-            match name.as_str() {
-                "next_update_by" => "set “Next update by”, or remove it from the text.".to_string(),
-                other => format!("add a line “{other} = …” to the variables, or remove it from the text."),
+    registry()
+        .render_template(body, variables)
+        .map(|s| s.trim().to_string())
+        .map_err(|e| match e.reason() {
+            handlebars::RenderErrorReason::MissingVariable(Some(name)) => Invalid::new(format!(
+                "The template uses {{{{{name}}}}}, which has no value: {}",
+                match name.as_str() {
+                    "next_update_by" =>
+                        "set “Next update by”, or remove it from the text.".to_string(),
+                    other => format!(
+                        "add a line “{other} = …” to the variables, or remove it from the text."
+                    ),
+                }
+            )),
+            handlebars::RenderErrorReason::TemplateError(t) => {
+                Invalid::new(format!("The template does not parse: {t}"))
             }
-        )),
-        handlebars::RenderErrorReason::TemplateError(t) => Invalid::new(format!("The template does not parse: {t}")),
-        other => Invalid::new(format!("The template could not be filled: {other}")),
-    })
+            other => Invalid::new(format!("The template could not be filled: {other}")),
+        })
 }
 
 /// Parses the variables box: one `key = value` per line.
@@ -68,7 +78,10 @@ pub fn parse_custom(text: &str) -> Result<BTreeMap<String, String>, Invalid> {
             continue;
         }
         let (key, value) = line.split_once('=').ok_or_else(|| {
-            Invalid::new(format!("Variables line {} has no “=”: write it as name = value.", n + 1))
+            Invalid::new(format!(
+                "Variables line {} has no “=”: write it as name = value.",
+                n + 1
+            ))
         })?;
         let key = key.trim();
         if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
@@ -101,8 +114,15 @@ mod tests {
 
     #[test]
     fn a_template_is_filled_with_the_incident_facts() {
-        let text = fill("{{components}} ({{priority}}); next update by {{next_update_by}}.", &vars()).unwrap();
-        assert_eq!(text, "API and Checkout (P1); next update by 23 Nov 2026, 15:00 UTC.");
+        let text = fill(
+            "{{components}} ({{priority}}); next update by {{next_update_by}}.",
+            &vars(),
+        )
+        .unwrap();
+        assert_eq!(
+            text,
+            "API and Checkout (P1); next update by 23 Nov 2026, 15:00 UTC."
+        );
     }
 
     #[test]
@@ -110,7 +130,11 @@ mod tests {
         let mut v = vars();
         v.next_update_by = None;
         let err = fill("Next update by {{next_update_by}}.", &v).unwrap_err();
-        assert!(err.0.contains("{{next_update_by}}") && err.0.contains("Next update by"), "{}", err.0);
+        assert!(
+            err.0.contains("{{next_update_by}}") && err.0.contains("Next update by"),
+            "{}",
+            err.0
+        );
         let err = fill("Ticket {{ticket}}", &vars()).unwrap_err();
         assert!(err.0.contains("ticket = …"), "{}", err.0);
     }
@@ -125,9 +149,15 @@ mod tests {
 
     #[test]
     fn bad_variable_lines_and_templates_are_explained() {
-        assert!(parse_custom("no equals sign").unwrap_err().0.contains("line 1"));
+        assert!(parse_custom("no equals sign")
+            .unwrap_err()
+            .0
+            .contains("line 1"));
         assert!(parse_custom("bad key! = x").is_err());
-        assert!(check("{{#if x}}unclosed").unwrap_err().0.contains("does not parse"));
+        assert!(check("{{#if x}}unclosed")
+            .unwrap_err()
+            .0
+            .contains("does not parse"));
         assert!(check("Fine {{components}}").is_ok());
     }
 
@@ -135,8 +165,12 @@ mod tests {
     fn every_shipped_template_fills_with_the_standard_variables() {
         for (phase, audience, body) in crate::render::default_phase_texts() {
             check(&body).unwrap();
-            let text = fill(&body, &vars()).unwrap_or_else(|e| panic!("{phase:?} {audience:?}: {}", e.0));
-            assert!(text.contains("API and Checkout"), "{phase:?} {audience:?}: {text}");
+            let text =
+                fill(&body, &vars()).unwrap_or_else(|e| panic!("{phase:?} {audience:?}: {}", e.0));
+            assert!(
+                text.contains("API and Checkout"),
+                "{phase:?} {audience:?}: {text}"
+            );
         }
         assert_eq!(crate::render::default_phase_texts().len(), 8);
     }

@@ -13,8 +13,8 @@ use flate2::Compression;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::statuspage::*;
 use super::incidents::{incident_json, incident_view, IncidentView};
+use super::statuspage::*;
 use super::view::{sections, visible_incidents, AudienceView, Entry};
 use super::Templates;
 use crate::config::Settings;

@@ -5,8 +5,8 @@ use serde::Serialize;
 
 use crate::db::models::components::Component;
 use crate::db::models::groups::Group;
-use crate::db::models::page_state::PageState;
 use crate::db::models::incidents::IncidentWithUpdates;
+use crate::db::models::page_state::PageState;
 use crate::domain::incident::Phase;
 use crate::domain::page_status::{page_status_with_incidents, PageStatus};
 use crate::domain::status::{Audience, ComponentStatus};
@@ -74,11 +74,13 @@ impl<'a> AudienceView<'a> {
 
 /// Incidents an audience may see: staff see all; customers see an incident
 /// once it has at least one update with external text.
-pub fn visible_incidents(state: &PageState, audience: Audience) -> impl Iterator<Item = &IncidentWithUpdates> {
-    state
-        .incidents
-        .iter()
-        .filter(move |i| audience == Audience::Internal || i.updates.iter().any(|u| u.external_body.is_some()))
+pub fn visible_incidents(
+    state: &PageState,
+    audience: Audience,
+) -> impl Iterator<Item = &IncidentWithUpdates> {
+    state.incidents.iter().filter(move |i| {
+        audience == Audience::Internal || i.updates.iter().any(|u| u.external_body.is_some())
+    })
 }
 
 /// One row on the HTML page.

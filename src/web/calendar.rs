@@ -19,12 +19,18 @@ pub async fn maintenance_ics(
 ) -> Result<HttpResponse, AppError> {
     let list = state.db.run(maintenances::list).await?;
     let body = calendar(&list, &state.settings);
-    let etag = format!("\"{}\"", &hex::encode(Sha256::digest(body.as_bytes()))[..32]);
+    let etag = format!(
+        "\"{}\"",
+        &hex::encode(Sha256::digest(body.as_bytes()))[..32]
+    );
     let fresh = req
         .headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|tag| tag.trim() == etag || tag.trim() == "*"));
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|tag| tag.trim() == etag || tag.trim() == "*")
+        });
     let mut response = if fresh {
         HttpResponse::NotModified()
     } else {
@@ -39,6 +45,9 @@ pub async fn maintenance_ics(
     }
     Ok(response
         .content_type("text/calendar; charset=utf-8")
-        .insert_header((header::CONTENT_DISPOSITION, "inline; filename=\"maintenance.ics\""))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "inline; filename=\"maintenance.ics\"",
+        ))
         .body(body))
 }

@@ -55,19 +55,35 @@ pub struct Filled {
 }
 
 fn non_empty(text: &Option<String>) -> Option<String> {
-    text.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_string)
+    text.as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
 }
 
 /// Fills templates and checks permissions; returns the texts to publish.
-pub async fn fill_texts(state: &AppState, staff: &Staff, draft: &Draft, facts: &Facts) -> Result<Filled, AppError> {
+pub async fn fill_texts(
+    state: &AppState,
+    staff: &Staff,
+    draft: &Draft,
+    facts: &Facts,
+) -> Result<Filled, AppError> {
     let phase = draft.phase.unwrap_or(Phase::Investigating);
     let mut filled = Filled {
         external: non_empty(&draft.external),
         internal: non_empty(&draft.internal),
     };
-    if let Some(set_name) = draft.template.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+    if let Some(set_name) = draft
+        .template
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
         let name = set_name.to_string();
-        let set = state.db.run(move |conn| phase_templates::find_by_name(conn, &name)).await?;
+        let set = state
+            .db
+            .run(move |conn| phase_templates::find_by_name(conn, &name))
+            .await?;
         let mut ids: Vec<i64> = facts.component_ids.clone();
         ids.extend(draft.components.iter().map(|(id, _)| *id));
         ids.sort_unstable();
@@ -81,7 +97,11 @@ pub async fn fill_texts(state: &AppState, staff: &Staff, draft: &Draft, facts: &
             1 => names[0].1.clone(),
             n => format!(
                 "{} and {}",
-                names[..n - 1].iter().map(|(_, name)| name.as_str()).collect::<Vec<_>>().join(", "),
+                names[..n - 1]
+                    .iter()
+                    .map(|(_, name)| name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 names[n - 1].1
             ),
         };
@@ -92,19 +112,27 @@ pub async fn fill_texts(state: &AppState, staff: &Staff, draft: &Draft, facts: &
             priority: facts.priority.as_str().into(),
             phase: phase.as_str().into(),
             started_at: local(facts.started_at, state.settings.time_zone),
-            next_update_by: draft.next_update_by.map(|at| local(at, state.settings.time_zone)),
+            next_update_by: draft
+                .next_update_by
+                .map(|at| local(at, state.settings.time_zone)),
             custom: draft.variables.clone(),
         };
         if filled.external.is_none() && staff.can(Permission::PostExternalUpdate) {
             let body = set.text(phase, Audience::External);
             if !body.is_empty() {
-                filled.external = Some(fill(body, &variables).map_err(|e| AppError::Invalid(format!("External text: {}", e.0)))?);
+                filled.external = Some(
+                    fill(body, &variables)
+                        .map_err(|e| AppError::Invalid(format!("External text: {}", e.0)))?,
+                );
             }
         }
         if filled.internal.is_none() && staff.can(Permission::PostInternalUpdate) {
             let body = set.text(phase, Audience::Internal);
             if !body.is_empty() {
-                filled.internal = Some(fill(body, &variables).map_err(|e| AppError::Invalid(format!("Internal text: {}", e.0)))?);
+                filled.internal = Some(
+                    fill(body, &variables)
+                        .map_err(|e| AppError::Invalid(format!("Internal text: {}", e.0)))?,
+                );
             }
         }
     }
@@ -112,7 +140,12 @@ pub async fn fill_texts(state: &AppState, staff: &Staff, draft: &Draft, facts: &
 }
 
 /// Checks who may publish what, and renders the update to store.
-pub fn to_update(staff: &Staff, draft: &Draft, filled: Filled, template: Option<String>) -> Result<NewUpdate, AppError> {
+pub fn to_update(
+    staff: &Staff,
+    draft: &Draft,
+    filled: Filled,
+    template: Option<String>,
+) -> Result<NewUpdate, AppError> {
     if filled.external.is_some() && !staff.can(Permission::PostExternalUpdate) {
         return Err(AppError::Forbidden(format!(
             "Your role ({}) may not publish customer-facing text: leave the external text empty.",
@@ -128,7 +161,10 @@ pub fn to_update(staff: &Staff, draft: &Draft, filled: Filled, template: Option<
     if filled.external.is_none() && filled.internal.is_none() {
         return Err(Invalid::new("Write the external text, the internal text, or both (or pick a template set to start from).").into());
     }
-    for (label, text) in [("external", &filled.external), ("internal", &filled.internal)] {
+    for (label, text) in [
+        ("external", &filled.external),
+        ("internal", &filled.internal),
+    ] {
         if let Some(text) = text {
             let length = text.chars().count();
             if length > MAX_BODY_CHARS {
@@ -159,14 +195,20 @@ pub fn to_update(staff: &Staff, draft: &Draft, filled: Filled, template: Option<
 pub fn incident_name(value: &str) -> Result<String, Invalid> {
     let value = value.trim();
     if value.is_empty() {
-        return Err(Invalid::new("Give the incident a title customers will understand, like “Checkout errors”."));
+        return Err(Invalid::new(
+            "Give the incident a title customers will understand, like “Checkout errors”.",
+        ));
     }
     let length = value.chars().count();
     if length > 200 {
-        return Err(Invalid::new(format!("The title is {length} characters long; keep it to 200 or fewer.")));
+        return Err(Invalid::new(format!(
+            "The title is {length} characters long; keep it to 200 or fewer."
+        )));
     }
     if value.chars().any(char::is_control) {
-        return Err(Invalid::new("The title contains control characters (such as a line break); remove them."));
+        return Err(Invalid::new(
+            "The title contains control characters (such as a line break); remove them.",
+        ));
     }
     Ok(value.to_string())
 }

@@ -50,7 +50,13 @@ impl Application {
             let applied = db.migrate()?;
             let defaults = crate::render::default_phase_texts()
                 .into_iter()
-                .map(|(phase, audience, body)| crate::db::models::phase_templates::PhaseText { phase, audience, body })
+                .map(
+                    |(phase, audience, body)| crate::db::models::phase_templates::PhaseText {
+                        phase,
+                        audience,
+                        body,
+                    },
+                )
                 .collect();
             db.run_now(|conn| crate::db::models::phase_templates::ensure_default(conn, defaults))
                 .map_err(|e| anyhow::anyhow!("installing the default phase templates: {e}"))?;
@@ -187,6 +193,12 @@ impl Application {
                 .route("/admin/components/{id}", web::post().to(admin::components::update))
                 .route("/admin/components/{id}/status", web::post().to(admin::components::change_status))
                 .route("/admin/components/{id}/delete", web::post().to(admin::components::delete))
+                .route("/admin/incidents", web::get().to(admin::incidents::list))
+                .route("/admin/incidents", web::post().to(admin::incidents::create))
+                .route("/admin/incidents/new", web::get().to(admin::incidents::new_form))
+                .route("/admin/incidents/{id}", web::get().to(admin::incidents::show))
+                .route("/admin/incidents/{id}/updates", web::post().to(admin::incidents::post_update))
+                .route("/admin/incidents/{id}/edit", web::post().to(admin::incidents::edit))
                 .route("/admin/groups/new", web::get().to(admin::groups::new_form))
                 .route("/admin/groups", web::post().to(admin::groups::create))
                 .route("/admin/groups/{id}/edit", web::get().to(admin::groups::edit_form))

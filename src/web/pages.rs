@@ -122,9 +122,18 @@ pub async fn internal_json(
 
 /// An incident page: from the snapshot for recent incidents, rendered from
 /// the database for older ones.
-async fn incident_page(state: &AppState, req: &HttpRequest, id: i64, audience: Audience) -> Result<HttpResponse, AppError> {
+async fn incident_page(
+    state: &AppState,
+    req: &HttpRequest,
+    id: i64,
+    audience: Audience,
+) -> Result<HttpResponse, AppError> {
     let snapshot = state.pages.current(audience);
-    let cache = if audience == Audience::External { PUBLIC_CACHE } else { PRIVATE_CACHE };
+    let cache = if audience == Audience::External {
+        PUBLIC_CACHE
+    } else {
+        PRIVATE_CACHE
+    };
     if let Some(resource) = snapshot.get(&format!("incidents/{id}")) {
         return Ok(send(req, resource, cache));
     }
@@ -137,11 +146,20 @@ async fn incident_page(state: &AppState, req: &HttpRequest, id: i64, audience: A
             ))
         })
         .await?;
-    if audience == Audience::External && !incident.updates.iter().any(|u| u.external_body.is_some()) {
-        return Err(AppError::NotFound(format!("There is no incident with id {id}.")));
+    if audience == Audience::External && !incident.updates.iter().any(|u| u.external_body.is_some())
+    {
+        return Err(AppError::NotFound(format!(
+            "There is no incident with id {id}."
+        )));
     }
-    let html = crate::render::snapshot::incident_page(&incident, audience, &state.settings, &state.templates, &components)
-        .map_err(AppError::Internal)?;
+    let html = crate::render::snapshot::incident_page(
+        &incident,
+        audience,
+        &state.settings,
+        &state.templates,
+        &components,
+    )
+    .map_err(AppError::Internal)?;
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, cache))
@@ -149,13 +167,22 @@ async fn incident_page(state: &AppState, req: &HttpRequest, id: i64, audience: A
 }
 
 /// `GET /incidents/{id}` — the external timeline of one incident.
-pub async fn external_incident(state: web::Data<AppState>, req: HttpRequest, id: web::Path<i64>) -> HttpResponse {
+pub async fn external_incident(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    id: web::Path<i64>,
+) -> HttpResponse {
     let result = incident_page(&state, &req, id.into_inner(), Audience::External).await;
     super::html::page(&state, &req, None, result)
 }
 
 /// `GET /internal/incidents/{id}` — both streams, for staff.
-pub async fn internal_incident(state: web::Data<AppState>, req: HttpRequest, staff: SignedIn, id: web::Path<i64>) -> HttpResponse {
+pub async fn internal_incident(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    staff: SignedIn,
+    id: web::Path<i64>,
+) -> HttpResponse {
     let result = incident_page(&state, &req, id.into_inner(), Audience::Internal).await;
     super::html::page(&state, &req, Some(&staff.0), result)
 }

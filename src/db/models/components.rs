@@ -337,16 +337,18 @@ pub fn set_status_in_tx(
             components::updated_at.eq(at),
         ))
         .execute(c))?;
-    on_backend!(conn, |c| diesel::insert_into(component_status_changes::table)
-        .values((
-            component_status_changes::component_id.eq(id),
-            component_status_changes::from_status.eq(before.status.as_str()),
-            component_status_changes::to_status.eq(status.as_str()),
-            component_status_changes::changed_at.eq(at),
-            component_status_changes::incident_id.eq(incident_id),
-            component_status_changes::actor.eq(actor),
-        ))
-        .execute(c))?;
+    on_backend!(conn, |c| diesel::insert_into(
+        component_status_changes::table
+    )
+    .values((
+        component_status_changes::component_id.eq(id),
+        component_status_changes::from_status.eq(before.status.as_str()),
+        component_status_changes::to_status.eq(status.as_str()),
+        component_status_changes::changed_at.eq(at),
+        component_status_changes::incident_id.eq(incident_id),
+        component_status_changes::actor.eq(actor),
+    ))
+    .execute(c))?;
     let after = get(conn, id)?;
     audit::record(
         conn,

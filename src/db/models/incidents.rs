@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use super::components::{self, ComponentChanges};
 use super::{audit, revision};
-use crate::db::schema::{components as components_table, incident_components, incident_updates, incidents};
+use crate::db::schema::{
+    components as components_table, incident_components, incident_updates, incidents,
+};
 use crate::db::{now, DbConn, StoreError};
 use crate::domain::incident::{ChecklistAnswer, Impact, Phase, Priority, Urgency};
 use crate::domain::status::ComponentStatus;
@@ -75,7 +77,8 @@ impl Row {
             priority: Priority::parse(&self.priority)?,
             business_critical: self.business_critical,
             client_impact: self.client_impact,
-            checklist: serde_json::from_str(&self.checklist_json).map_err(|e| corrupt("checklist", e))?,
+            checklist: serde_json::from_str(&self.checklist_json)
+                .map_err(|e| corrupt("checklist", e))?,
             started_at: self.started_at,
             identified_at: self.identified_at,
             monitoring_at: self.monitoring_at,
@@ -242,7 +245,12 @@ pub fn get(conn: &mut DbConn, id: i64) -> Result<Incident, StoreError> {
 }
 
 /// Incidents started in `[from, to)`, newest first, at most `limit`.
-pub fn list(conn: &mut DbConn, limit: i64, before: Option<NaiveDateTime>, after: Option<NaiveDateTime>) -> Result<Vec<Incident>, StoreError> {
+pub fn list(
+    conn: &mut DbConn,
+    limit: i64,
+    before: Option<NaiveDateTime>,
+    after: Option<NaiveDateTime>,
+) -> Result<Vec<Incident>, StoreError> {
     let rows = on_backend!(conn, |c| {
         let mut query = incidents::table.select(Row::as_select()).into_boxed();
         if let Some(before) = before {
@@ -284,7 +292,10 @@ pub fn updates(conn: &mut DbConn, incident: i64) -> Result<Vec<IncidentUpdate>, 
     let rows = on_backend!(conn, |c| incident_updates::table
         .select(UpdateRow::as_select())
         .filter(incident_updates::incident_id.eq(incident))
-        .order((incident_updates::display_at.desc(), incident_updates::id.desc()))
+        .order((
+            incident_updates::display_at.desc(),
+            incident_updates::id.desc()
+        ))
         .load(c))?;
     rows.into_iter().map(IncidentUpdate::try_from).collect()
 }
@@ -299,7 +310,9 @@ fn apply_components(
     let mut affected = Vec::new();
     for (component_id, status) in wanted {
         let before = components::get(conn, *component_id).map_err(|_| {
-            StoreError::Invalid(Invalid::new(format!("There is no component with id {component_id}: pick one from the list.")))
+            StoreError::Invalid(Invalid::new(format!(
+                "There is no component with id {component_id}: pick one from the list."
+            )))
         })?;
         let after = components::update(
             conn,
@@ -371,16 +384,28 @@ fn insert_update(
 }
 
 /// Moves the incident to the update's phase and records when it first got there.
-fn move_to_phase(conn: &mut DbConn, incident: &Incident, new: &NewUpdate) -> Result<(), StoreError> {
+fn move_to_phase(
+    conn: &mut DbConn,
+    incident: &Incident,
+    new: &NewUpdate,
+) -> Result<(), StoreError> {
     let at = new.display_at.unwrap_or_else(now);
     let phase = new.status;
-    let identified_at = incident.identified_at.or((phase >= Phase::Identified).then_some(at));
-    let monitoring_at = incident.monitoring_at.or((phase >= Phase::Monitoring).then_some(at));
+    let identified_at = incident
+        .identified_at
+        .or((phase >= Phase::Identified).then_some(at));
+    let monitoring_at = incident
+        .monitoring_at
+        .or((phase >= Phase::Monitoring).then_some(at));
     let resolved_at = match phase {
         Phase::Resolved => incident.resolved_at.or(Some(at)),
         _ => None,
     };
-    let next_update_by = if phase == Phase::Resolved { None } else { new.next_update_by };
+    let next_update_by = if phase == Phase::Resolved {
+        None
+    } else {
+        new.next_update_by
+    };
     on_backend!(conn, |c| diesel::update(incidents::table.find(incident.id))
         .set((
             incidents::status.eq(phase.as_str()),
@@ -395,10 +420,15 @@ fn move_to_phase(conn: &mut DbConn, incident: &Incident, new: &NewUpdate) -> Res
 }
 
 /// Opens an incident with its first update, in one transaction.
-pub fn create(conn: &mut DbConn, actor: &str, new: NewIncident) -> Result<(Incident, IncidentUpdate), StoreError> {
+pub fn create(
+    conn: &mut DbConn,
+    actor: &str,
+    new: NewIncident,
+) -> Result<(Incident, IncidentUpdate), StoreError> {
     conn.write_transaction(|conn| {
         let at = now();
-        let checklist = serde_json::to_string(&new.checklist).map_err(|e| StoreError::Task(e.to_string()))?;
+        let checklist =
+            serde_json::to_string(&new.checklist).map_err(|e| StoreError::Task(e.to_string()))?;
         let started_at = new.started_at.or(new.first_update.display_at).unwrap_or(at);
         let id = on_backend!(conn, |c| diesel::insert_into(incidents::table)
             .values((
@@ -422,7 +452,14 @@ pub fn create(conn: &mut DbConn, actor: &str, new: NewIncident) -> Result<(Incid
         let update = insert_update(conn, actor, &incident, &new.first_update, &affected)?;
         move_to_phase(conn, &incident, &new.first_update)?;
         let incident = get(conn, id)?;
-        audit::record::<(), _>(conn, actor, "incident.create", ("incident", Some(id)), None, Some(&incident))?;
+        audit::record::<(), _>(
+            conn,
+            actor,
+            "incident.create",
+            ("incident", Some(id)),
+            None,
+            Some(&incident),
+        )?;
         revision::bump(conn)?;
         Ok((incident, update))
     })
@@ -430,21 +467,38 @@ pub fn create(conn: &mut DbConn, actor: &str, new: NewIncident) -> Result<(Incid
 
 /// Posts an update: changes component statuses, moves the phase (going back
 /// is allowed and marked as a regression), records the promise of the next update.
-pub fn post_update(conn: &mut DbConn, actor: &str, incident_id: i64, new: NewUpdate) -> Result<(Incident, IncidentUpdate), StoreError> {
+pub fn post_update(
+    conn: &mut DbConn,
+    actor: &str,
+    incident_id: i64,
+    new: NewUpdate,
+) -> Result<(Incident, IncidentUpdate), StoreError> {
     conn.write_transaction(|conn| {
         let before = get(conn, incident_id)?;
         let affected = apply_components(conn, actor, incident_id, &new.components)?;
         let update = insert_update(conn, actor, &before, &new, &affected)?;
         move_to_phase(conn, &before, &new)?;
         let after = get(conn, incident_id)?;
-        audit::record(conn, actor, "incident.update_posted", ("incident", Some(incident_id)), Some(&before), Some(&update))?;
+        audit::record(
+            conn,
+            actor,
+            "incident.update_posted",
+            ("incident", Some(incident_id)),
+            Some(&before),
+            Some(&update),
+        )?;
         revision::bump(conn)?;
         Ok((after, update))
     })
 }
 
 /// Edits the incident's facts.
-pub fn update(conn: &mut DbConn, actor: &str, id: i64, changes: IncidentChanges) -> Result<Incident, StoreError> {
+pub fn update(
+    conn: &mut DbConn,
+    actor: &str,
+    id: i64,
+    changes: IncidentChanges,
+) -> Result<Incident, StoreError> {
     conn.write_transaction(|conn| {
         let before = get(conn, id)?;
         let set = Changeset {
@@ -457,9 +511,18 @@ pub fn update(conn: &mut DbConn, actor: &str, id: i64, changes: IncidentChanges)
             started_at: changes.started_at,
             updated_at: now(),
         };
-        on_backend!(conn, |c| diesel::update(incidents::table.find(id)).set(&set).execute(c))?;
+        on_backend!(conn, |c| diesel::update(incidents::table.find(id))
+            .set(&set)
+            .execute(c))?;
         let after = get(conn, id)?;
-        audit::record(conn, actor, "incident.edit", ("incident", Some(id)), Some(&before), Some(&after))?;
+        audit::record(
+            conn,
+            actor,
+            "incident.edit",
+            ("incident", Some(id)),
+            Some(&before),
+            Some(&after),
+        )?;
         revision::bump(conn)?;
         Ok(after)
     })

@@ -15,8 +15,8 @@ use super::{audit, revision};
 use crate::db::schema::{maintenance_components, maintenance_updates, maintenances};
 use crate::db::{now, DbConn, StoreError};
 use crate::domain::maintenance::{
-    due_move, standard_update_text, Body, ComponentEffect, MaintenanceStatus, Recurrence,
-    Schedule, Window,
+    due_move, standard_update_text, Body, ComponentEffect, MaintenanceStatus, Recurrence, Schedule,
+    Window,
 };
 use crate::domain::status::ComponentStatus;
 use crate::domain::text::Name;
@@ -348,7 +348,11 @@ pub fn create(
         let linked = check_components(conn, &new.components)?;
         let at = now();
         let window = new.schedule.window;
-        let rule = new.schedule.recurrence.as_ref().map(|r| r.as_str().to_string());
+        let rule = new
+            .schedule
+            .recurrence
+            .as_ref()
+            .map(|r| r.as_str().to_string());
         let id = on_backend!(conn, |c| diesel::insert_into(maintenances::table)
             .values((
                 maintenances::name.eq(new.name.as_str()),
@@ -461,7 +465,10 @@ pub fn update(
                 )
                 .execute(c))?;
             }
-            let added: Vec<i64> = wanted.into_iter().filter(|c| !current.contains(c)).collect();
+            let added: Vec<i64> = wanted
+                .into_iter()
+                .filter(|c| !current.contains(c))
+                .collect();
             link_components(conn, id, &added)?;
             if m.status.is_active() {
                 for &component in &added {
@@ -498,8 +505,7 @@ pub fn delete(conn: &mut DbConn, actor: &str, id: i64) -> Result<Maintenance, St
             )
             .execute(c)?;
             diesel::delete(
-                maintenance_components::table
-                    .filter(maintenance_components::maintenance_id.eq(id)),
+                maintenance_components::table.filter(maintenance_components::maintenance_id.eq(id)),
             )
             .execute(c)?;
             diesel::delete(maintenances::table.find(id)).execute(c)
@@ -638,7 +644,13 @@ pub fn advance(
             if moved == Moved::Lost {
                 break;
             }
-            insert_update(conn, id, next, &standard_update_text(next, m.window()), actor)?;
+            insert_update(
+                conn,
+                id,
+                next,
+                &standard_update_text(next, m.window()),
+                actor,
+            )?;
             if let Moved::Rescheduled(window) = moved {
                 insert_update(
                     conn,

@@ -3,8 +3,8 @@
 pub mod audit;
 pub mod components;
 pub mod groups;
-pub mod maintenances;
 pub mod incidents;
+pub mod maintenances;
 pub mod page_state;
 pub mod phase_templates;
 pub mod revision;

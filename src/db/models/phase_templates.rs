@@ -54,7 +54,11 @@ struct SetRow {
 
 fn texts(conn: &mut DbConn, set: i64) -> Result<Vec<PhaseText>, StoreError> {
     let rows = on_backend!(conn, |c| phase_templates::table
-        .select((phase_templates::phase, phase_templates::audience, phase_templates::body))
+        .select((
+            phase_templates::phase,
+            phase_templates::audience,
+            phase_templates::body
+        ))
         .filter(phase_templates::set_id.eq(set))
         .load::<(String, String, String)>(c))?;
     rows.into_iter()
@@ -114,7 +118,10 @@ pub fn find_by_name(conn: &mut DbConn, name: &str) -> Result<TemplateSet, StoreE
 }
 
 fn replace_texts(conn: &mut DbConn, set: i64, texts: &[PhaseText]) -> Result<(), StoreError> {
-    on_backend!(conn, |c| diesel::delete(phase_templates::table.filter(phase_templates::set_id.eq(set))).execute(c))?;
+    on_backend!(conn, |c| diesel::delete(
+        phase_templates::table.filter(phase_templates::set_id.eq(set))
+    )
+    .execute(c))?;
     for t in texts.iter().filter(|t| !t.body.trim().is_empty()) {
         on_backend!(conn, |c| diesel::insert_into(phase_templates::table)
             .values((
@@ -129,7 +136,13 @@ fn replace_texts(conn: &mut DbConn, set: i64, texts: &[PhaseText]) -> Result<(),
 }
 
 /// Creates a set; texts must already be checked to parse.
-pub fn create(conn: &mut DbConn, actor: &str, name: &str, description: &str, texts: Vec<PhaseText>) -> Result<TemplateSet, StoreError> {
+pub fn create(
+    conn: &mut DbConn,
+    actor: &str,
+    name: &str,
+    description: &str,
+    texts: Vec<PhaseText>,
+) -> Result<TemplateSet, StoreError> {
     conn.write_transaction(|conn| {
         let at = now();
         let id = on_backend!(conn, |c| diesel::insert_into(phase_template_sets::table)
@@ -141,30 +154,59 @@ pub fn create(conn: &mut DbConn, actor: &str, name: &str, description: &str, tex
             ))
             .returning(phase_template_sets::id)
             .get_result::<i64>(c))
-        .map_err(StoreError::on_unique(format!("A template set named {:?} already exists: choose another name.", name.trim())))?;
+        .map_err(StoreError::on_unique(format!(
+            "A template set named {:?} already exists: choose another name.",
+            name.trim()
+        )))?;
         replace_texts(conn, id, &texts)?;
         let created = get(conn, id)?;
-        audit::record::<(), _>(conn, actor, "templates.create", ("template_set", Some(id)), None, Some(&created))?;
+        audit::record::<(), _>(
+            conn,
+            actor,
+            "templates.create",
+            ("template_set", Some(id)),
+            None,
+            Some(&created),
+        )?;
         revision::bump(conn)?;
         Ok(created)
     })
 }
 
 /// Replaces a set's name, description and texts.
-pub fn update(conn: &mut DbConn, actor: &str, id: i64, name: &str, description: &str, texts: Vec<PhaseText>) -> Result<TemplateSet, StoreError> {
+pub fn update(
+    conn: &mut DbConn,
+    actor: &str,
+    id: i64,
+    name: &str,
+    description: &str,
+    texts: Vec<PhaseText>,
+) -> Result<TemplateSet, StoreError> {
     conn.write_transaction(|conn| {
         let before = get(conn, id)?;
-        on_backend!(conn, |c| diesel::update(phase_template_sets::table.find(id))
-            .set((
-                phase_template_sets::name.eq(name.trim()),
-                phase_template_sets::description.eq(description.trim()),
-                phase_template_sets::updated_at.eq(now()),
-            ))
-            .execute(c))
-        .map_err(StoreError::on_unique(format!("A template set named {:?} already exists: choose another name.", name.trim())))?;
+        on_backend!(conn, |c| diesel::update(
+            phase_template_sets::table.find(id)
+        )
+        .set((
+            phase_template_sets::name.eq(name.trim()),
+            phase_template_sets::description.eq(description.trim()),
+            phase_template_sets::updated_at.eq(now()),
+        ))
+        .execute(c))
+        .map_err(StoreError::on_unique(format!(
+            "A template set named {:?} already exists: choose another name.",
+            name.trim()
+        )))?;
         replace_texts(conn, id, &texts)?;
         let after = get(conn, id)?;
-        audit::record(conn, actor, "templates.update", ("template_set", Some(id)), Some(&before), Some(&after))?;
+        audit::record(
+            conn,
+            actor,
+            "templates.update",
+            ("template_set", Some(id)),
+            Some(&before),
+            Some(&after),
+        )?;
         revision::bump(conn)?;
         Ok(after)
     })
@@ -173,9 +215,17 @@ pub fn update(conn: &mut DbConn, actor: &str, id: i64, name: &str, description: 
 /// Copies the shipped default texts into the database when no set exists yet.
 pub fn ensure_default(conn: &mut DbConn, texts: Vec<PhaseText>) -> Result<(), StoreError> {
     conn.write_transaction(|conn| {
-        let count = on_backend!(conn, |c| phase_template_sets::table.count().get_result::<i64>(c))?;
+        let count = on_backend!(conn, |c| phase_template_sets::table
+            .count()
+            .get_result::<i64>(c))?;
         if count == 0 {
-            create(conn, "sitrep", DEFAULT_SET, "Shipped with Sitrep: plain, calm wording for each phase.", texts)?;
+            create(
+                conn,
+                "sitrep",
+                DEFAULT_SET,
+                "Shipped with Sitrep: plain, calm wording for each phase.",
+                texts,
+            )?;
         }
         Ok(())
     })

@@ -174,7 +174,10 @@ impl MaintenanceForm {
         }
     }
 
-    fn times(&self, zone: chrono_tz::Tz) -> Result<(chrono::NaiveDateTime, chrono::NaiveDateTime), Invalid> {
+    fn times(
+        &self,
+        zone: chrono_tz::Tz,
+    ) -> Result<(chrono::NaiveDateTime, chrono::NaiveDateTime), Invalid> {
         let starts = parse_input(&self.scheduled_for, zone)
             .map_err(|e| Invalid::new(format!("Starts: {}", e.0)))?;
         let ends = parse_input(&self.scheduled_until, zone)
@@ -373,13 +376,26 @@ async fn save_or_show(
             Ok(see_other(&format!("/admin/maintenances?done={done}")))
         }
         Saved::ShowAgain(status, message) => {
-            form_page(state, req, staff, status, existing, Some(form), Some(message)).await
+            form_page(
+                state,
+                req,
+                staff,
+                status,
+                existing,
+                Some(form),
+                Some(message),
+            )
+            .await
         }
     }
 }
 
 /// `GET /admin/maintenances/new`
-pub async fn new_form(state: web::Data<AppState>, req: HttpRequest, staff: SignedIn) -> HttpResponse {
+pub async fn new_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    staff: SignedIn,
+) -> HttpResponse {
     let result = async {
         staff.require(Permission::ChangeComponentStatus)?;
         form_page(&state, &req, &staff.0, StatusCode::OK, None, None, None).await
@@ -444,7 +460,10 @@ pub async fn update(
         let form = MaintenanceForm::from_pairs(form.0);
         let zone = state.settings.time_zone;
         let outcome = async {
-            let current = state.db.run(move |conn| maintenances::get(conn, id)).await?;
+            let current = state
+                .db
+                .run(move |conn| maintenances::get(conn, id))
+                .await?;
             let changes = form.changes(&current, zone)?;
             let actor = staff.0.email.clone();
             state
@@ -500,7 +519,16 @@ pub async fn post_update(
         match after_save(&state, outcome).await? {
             Saved::Done(_) => Ok(see_other("/admin/maintenances?done=update-posted")),
             Saved::ShowAgain(status, message) => {
-                form_page(&state, &req, &staff.0, status, Some(id), None, Some(message)).await
+                form_page(
+                    &state,
+                    &req,
+                    &staff.0,
+                    status,
+                    Some(id),
+                    None,
+                    Some(message),
+                )
+                .await
             }
         }
     }

@@ -3,6 +3,7 @@
 
 pub mod components;
 pub mod groups;
+pub mod incidents;
 pub mod maintenances;
 pub mod session;
 

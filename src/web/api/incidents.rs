@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::ErrorBody;
-use crate::db::models::incidents::{self, Incident, IncidentChanges, IncidentUpdate, IncidentWithUpdates, NewIncident};
+use crate::db::models::incidents::{
+    self, Incident, IncidentChanges, IncidentUpdate, IncidentWithUpdates, NewIncident,
+};
 use crate::domain::incident::{ChecklistAnswer, Impact, Phase, Priority, Urgency};
 use crate::domain::role::Permission;
 use crate::domain::status::ComponentStatus;
@@ -168,18 +170,25 @@ pub struct IncidentPatch {
     pub started_at: Option<DateTime<Utc>>,
 }
 
-fn component_statuses(map: &BTreeMap<String, ComponentStatus>) -> Result<Vec<(i64, ComponentStatus)>, AppError> {
+fn component_statuses(
+    map: &BTreeMap<String, ComponentStatus>,
+) -> Result<Vec<(i64, ComponentStatus)>, AppError> {
     map.iter()
         .map(|(id, status)| {
             id.trim()
                 .parse::<i64>()
                 .map(|id| (id, *status))
-                .map_err(|_| AppError::Invalid(format!("Field `components`: {id:?} is not a component id.")))
+                .map_err(|_| {
+                    AppError::Invalid(format!("Field `components`: {id:?} is not a component id."))
+                })
         })
         .collect()
 }
 
-fn draft(input: &UpdateInput, extra_components: &BTreeMap<String, ComponentStatus>) -> Result<Draft, AppError> {
+fn draft(
+    input: &UpdateInput,
+    extra_components: &BTreeMap<String, ComponentStatus>,
+) -> Result<Draft, AppError> {
     let mut all = extra_components.clone();
     all.extend(input.components.clone());
     Ok(Draft {
@@ -195,9 +204,17 @@ fn draft(input: &UpdateInput, extra_components: &BTreeMap<String, ComponentStatu
     })
 }
 
-fn checklist(state: &AppState, answers: &BTreeMap<String, bool>) -> Result<Vec<ChecklistAnswer>, AppError> {
+fn checklist(
+    state: &AppState,
+    answers: &BTreeMap<String, bool>,
+) -> Result<Vec<ChecklistAnswer>, AppError> {
     for question in answers.keys() {
-        if !state.settings.incident_checklist.iter().any(|q| q == question) {
+        if !state
+            .settings
+            .incident_checklist
+            .iter()
+            .any(|q| q == question)
+        {
             return Err(AppError::Invalid(format!(
                 "Field `checklist`: {question:?} is not one of the configured questions: {:?}.",
                 state.settings.incident_checklist
@@ -227,18 +244,27 @@ pub async fn list(state: web::Data<AppState>, caller: ApiCaller) -> Result<HttpR
 /// Open an incident with its first update.
 #[utoipa::path(post, path = "/api/v1/incidents", tag = "incidents", request_body = IncidentCreate,
     responses((status = 201, body = IncidentView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create(state: web::Data<AppState>, caller: ApiCaller, payload: web::Payload) -> Result<HttpResponse, AppError> {
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
     caller.require(Permission::OpenIncident)?;
     let input: IncidentCreate = body::parse_json(&body::read(payload).await?, "incident")?;
     let name = incident_name(&input.name)?;
-    let priority = state.settings.priority_matrix.priority(input.impact, input.urgency);
+    let priority = state
+        .settings
+        .priority_matrix
+        .priority(input.impact, input.urgency);
     let started_at = input.started_at.map(|t| t.naive_utc());
     let draft = draft(&input.update, &input.components)?;
     let facts = Facts {
         name: name.clone(),
         impact: input.impact,
         priority,
-        started_at: started_at.or(draft.display_at).unwrap_or_else(crate::db::now),
+        started_at: started_at
+            .or(draft.display_at)
+            .unwrap_or_else(crate::db::now),
         component_ids: vec![],
     };
     let filled = fill_texts(&state, &caller.0, &draft, &facts).await?;
@@ -255,10 +281,16 @@ pub async fn create(state: web::Data<AppState>, caller: ApiCaller, payload: web:
         first_update,
     };
     let actor = caller.actor();
-    let (incident, _) = state.db.run(move |conn| incidents::create(conn, &actor, new)).await?;
+    let (incident, _) = state
+        .db
+        .run(move |conn| incidents::create(conn, &actor, new))
+        .await?;
     state.refresh_pages().await?;
     let id = incident.id;
-    let full = state.db.run(move |conn| incidents::with_updates(conn, id)).await?;
+    let full = state
+        .db
+        .run(move |conn| incidents::with_updates(conn, id))
+        .await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/incidents/{id}")))
         .json(view(&state, full)))
@@ -267,10 +299,17 @@ pub async fn create(state: web::Data<AppState>, caller: ApiCaller, payload: web:
 /// One incident with all its updates.
 #[utoipa::path(get, path = "/api/v1/incidents/{id}", tag = "incidents",
     responses((status = 200, body = IncidentView), (status = 404, body = ErrorBody)))]
-pub async fn show(state: web::Data<AppState>, caller: ApiCaller, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+pub async fn show(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     caller.require(Permission::ViewInternal)?;
     let id = id.into_inner();
-    let full = state.db.run(move |conn| incidents::with_updates(conn, id)).await?;
+    let full = state
+        .db
+        .run(move |conn| incidents::with_updates(conn, id))
+        .await?;
     Ok(HttpResponse::Ok().json(view(&state, full)))
 }
 
@@ -283,7 +322,9 @@ pub async fn post_update(
     id: web::Path<i64>,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    if !caller.0.can(Permission::PostExternalUpdate) && !caller.0.can(Permission::PostInternalUpdate) {
+    if !caller.0.can(Permission::PostExternalUpdate)
+        && !caller.0.can(Permission::PostInternalUpdate)
+    {
         caller.require(Permission::PostExternalUpdate)?;
     }
     let input: UpdateInput = body::parse_json(&body::read(payload).await?, "incident_update")?;
@@ -301,7 +342,10 @@ pub async fn post_update(
     let filled = fill_texts(&state, &caller.0, &draft, &facts).await?;
     let update = to_update(&caller.0, &draft, filled, draft.template.clone())?;
     let actor = caller.actor();
-    let (_, posted) = state.db.run(move |conn| incidents::post_update(conn, &actor, id, update)).await?;
+    let (_, posted) = state
+        .db
+        .run(move |conn| incidents::post_update(conn, &actor, id, update))
+        .await?;
     state.refresh_pages().await?;
     Ok(HttpResponse::Created().json(UpdateView::from(posted)))
 }
@@ -331,8 +375,14 @@ pub async fn update(
         started_at: input.started_at.map(|t| t.naive_utc()),
     };
     let actor = caller.actor();
-    state.db.run(move |conn| incidents::update(conn, &actor, id, changes)).await?;
+    state
+        .db
+        .run(move |conn| incidents::update(conn, &actor, id, changes))
+        .await?;
     state.refresh_pages().await?;
-    let full = state.db.run(move |conn| incidents::with_updates(conn, id)).await?;
+    let full = state
+        .db
+        .run(move |conn| incidents::with_updates(conn, id))
+        .await?;
     Ok(HttpResponse::Ok().json(view(&state, full)))
 }

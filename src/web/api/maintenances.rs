@@ -178,7 +178,11 @@ fn parse_time(field: &str, value: &str) -> Result<NaiveDateTime, Invalid> {
 pub async fn list(state: web::Data<AppState>, caller: ApiCaller) -> Result<HttpResponse, AppError> {
     caller.require(Permission::ViewInternal)?;
     let all = state.db.run(maintenances::list).await?;
-    Ok(HttpResponse::Ok().json(all.into_iter().map(MaintenanceView::from).collect::<Vec<_>>()))
+    Ok(HttpResponse::Ok().json(
+        all.into_iter()
+            .map(MaintenanceView::from)
+            .collect::<Vec<_>>(),
+    ))
 }
 
 /// Schedule a maintenance.
@@ -230,7 +234,10 @@ pub async fn show(
 ) -> Result<HttpResponse, AppError> {
     caller.require(Permission::ViewInternal)?;
     let id = id.into_inner();
-    let found = state.db.run(move |conn| maintenances::get(conn, id)).await?;
+    let found = state
+        .db
+        .run(move |conn| maintenances::get(conn, id))
+        .await?;
     Ok(HttpResponse::Ok().json(MaintenanceView::from(found)))
 }
 
@@ -309,8 +316,7 @@ pub async fn post_update(
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     caller.require(Permission::ChangeComponentStatus)?;
-    let input: MaintenanceUpdateCreate =
-        body::parse_json(&body::read(payload).await?, "update")?;
+    let input: MaintenanceUpdateCreate = body::parse_json(&body::read(payload).await?, "update")?;
     let body = Body::parse(&input.body)?;
     let actor = caller.actor();
     let id = id.into_inner();

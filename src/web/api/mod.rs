@@ -4,8 +4,8 @@
 
 pub mod components;
 pub mod groups;
-pub mod maintenances;
 pub mod incidents;
+pub mod maintenances;
 
 use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};

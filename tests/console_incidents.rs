@@ -1,0 +1,166 @@
+use serde_json::json;
+use sitrep::domain::role::Role;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn a_communication_manager_opens_an_incident_from_the_template_with_a_preview() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let api = app.create_component(&token, json!({"name": "API"})).await;
+    app.sign_in_as("cm@example.com", Role::IncidentManager)
+        .await;
+    let (status, html) = app.get_page("/admin/incidents/new").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Is this an incident?"));
+    let field = format!("component_{}", api["id"]);
+    let form = |intent: &'static str, external: String| {
+        vec![
+            ("name".to_string(), "Checkout errors".to_string()),
+            ("impact".into(), "major".into()),
+            ("urgency".into(), "high".into()),
+            ("check_0".into(), "on".into()),
+            ("phase".into(), "investigating".into()),
+            ("template".into(), "Default".into()),
+            ("next_update_by".into(), "2030-01-01T10:00".into()),
+            ("variables".into(), String::new()),
+            ("external_body".into(), external),
+            ("internal_body".into(), String::new()),
+            ("notify".into(), "on".into()),
+            (field.clone(), "partial_outage".into()),
+            ("intent".into(), intent.into()),
+        ]
+    };
+    let owned = form("preview", String::new());
+    let fields: Vec<(&str, &str)> = owned
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let (status, _, html) = app.post_form("/admin/incidents", &fields).await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("Customers will read:"));
+    assert!(html.contains("We are investigating a problem affecting API"));
+    assert!(html.contains("Staff will read:"));
+    assert!(
+        app.get_json("/api/v2/incidents.json").await["incidents"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "a preview publishes nothing"
+    );
+
+    let owned = form(
+        "open",
+        "We are looking into checkout errors. Next update by 10:00.".into(),
+    );
+    let fields: Vec<(&str, &str)> = owned
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let (status, location, body) = app.post_form("/admin/incidents", &fields).await;
+    assert_eq!(status, 303, "{body}");
+    let location = location.unwrap();
+    assert!(location.starts_with("/admin/incidents/"));
+    let (_, page) = app.get_page(&location).await;
+    assert!(page.contains("Incident opened."));
+    assert!(page.contains("Next update promised by"));
+    assert!(page.contains("P1"));
+    let (_, public) = app.get_page("/").await;
+    assert!(public.contains("We are looking into checkout errors."));
+    assert!(public.contains("Partial outage"));
+
+    let id = location
+        .trim_start_matches("/admin/incidents/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    let (status, location, _) = app
+        .post_form(
+            &format!("/admin/incidents/{id}/updates"),
+            &[
+                ("phase", "identified"),
+                ("template", ""),
+                ("external_body", "We found it."),
+                ("internal_body", "Staff: bad deploy 4711"),
+                ("next_update_by", ""),
+                ("variables", ""),
+                ("intent", "post"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303);
+    assert!(location.unwrap().ends_with("done=posted"));
+    let (_, public) = app.get_page("/").await;
+    assert!(public.contains("We found it."));
+    assert!(!public.contains("bad deploy 4711"));
+}
+
+#[tokio::test]
+async fn the_console_shows_what_to_fix_and_keeps_the_text() {
+    let app = spawn_app().await;
+    app.sign_in_as("cm@example.com", Role::CommsExternal).await;
+    let (status, _, html) = app
+        .post_form(
+            "/admin/incidents",
+            &[
+                ("name", "Slow pages"),
+                ("impact", "minor"),
+                ("urgency", "low"),
+                ("phase", "identified"),
+                ("template", "Default"),
+                ("next_update_by", ""),
+                ("variables", ""),
+                ("external_body", ""),
+                ("intent", "open"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(
+        html.contains("{{next_update_by}}"),
+        "the missing variable is named"
+    );
+    assert!(
+        html.contains("value=\"Slow pages\""),
+        "the typed title is kept"
+    );
+    let (status, _, html) = app
+        .post_form(
+            "/admin/incidents",
+            &[
+                ("name", "Slow pages"),
+                ("impact", "minor"),
+                ("urgency", "low"),
+                ("phase", "investigating"),
+                ("template", ""),
+                ("internal_body", "staff text"),
+                ("intent", "open"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 403, "external comms may not write internal text");
+    assert!(html.contains("may not publish staff-only text"));
+}
+
+#[tokio::test]
+async fn viewers_cannot_open_or_post() {
+    let app = spawn_app().await;
+    app.sign_in_as("v@example.com", Role::Viewer).await;
+    assert_eq!(app.get_page("/admin/incidents").await.0, 200);
+    assert_eq!(app.get_page("/admin/incidents/new").await.0, 403);
+    let (status, _, _) = app
+        .post_form(
+            "/admin/incidents",
+            &[
+                ("name", "x"),
+                ("impact", "minor"),
+                ("urgency", "low"),
+                ("phase", "investigating"),
+                ("external_body", "x"),
+                ("intent", "open"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 403);
+}

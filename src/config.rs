@@ -41,6 +41,8 @@ pub struct RawSettings {
     pub incident_checklist: Vec<String>,
     /// Impact × urgency → P1–P4.
     pub priority_matrix: crate::domain::incident::PriorityMatrix,
+    /// How much of the time in each status counts as uptime (`[uptime_weights]`).
+    pub uptime_weights: crate::domain::uptime::UptimeWeights,
 }
 
 impl Default for RawSettings {
@@ -66,6 +68,7 @@ impl Default for RawSettings {
             log_format: "text".into(),
             incident_checklist: crate::domain::incident::default_checklist(),
             priority_matrix: crate::domain::incident::PriorityMatrix::default(),
+            uptime_weights: crate::domain::uptime::UptimeWeights::default(),
         }
     }
 }
@@ -151,6 +154,7 @@ pub struct Settings {
     pub json_logs: bool,
     pub incident_checklist: Vec<String>,
     pub priority_matrix: crate::domain::incident::PriorityMatrix,
+    pub uptime_weights: crate::domain::uptime::UptimeWeights,
 }
 
 impl Settings {
@@ -259,6 +263,9 @@ impl Settings {
         if raw.login_burst == 0 || raw.login_per_minute == 0 {
             bail!("SITREP_LOGIN_BURST and SITREP_LOGIN_PER_MINUTE must be at least 1");
         }
+        raw.uptime_weights
+            .validate()
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         let json_logs = match raw.log_format.as_str() {
             "text" => false,
             "json" => true,
@@ -287,6 +294,7 @@ impl Settings {
             json_logs,
             incident_checklist: raw.incident_checklist,
             priority_matrix: raw.priority_matrix,
+            uptime_weights: raw.uptime_weights,
         })
     }
 
@@ -347,6 +355,7 @@ mod tests {
         assert!(bad(|r| r.time_zone = "Mars/Olympus".into()).contains("IANA"));
         assert!(bad(|r| r.base_url = Some("ftp://x".into())).contains("http"));
         assert!(bad(|r| r.scheduler_interval_ms = 5).contains("SITREP_SCHEDULER_INTERVAL_MS"));
+        assert!(bad(|r| r.uptime_weights.major_outage = 2.0).contains("uptime_weights.major_outage"));
     }
 
     #[test]

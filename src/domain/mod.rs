@@ -11,6 +11,7 @@ pub mod role;
 pub mod status;
 pub mod text;
 pub mod token;
+pub mod uptime;
 
 /// A value a person typed that cannot be accepted, with a message saying what to fix.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

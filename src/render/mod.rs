@@ -8,6 +8,7 @@ pub mod phase;
 pub mod snapshot;
 pub mod statuspage;
 pub mod time;
+pub mod uptime;
 pub mod view;
 
 use std::path::Path;

@@ -32,7 +32,7 @@ pub struct Resource {
 }
 
 impl Resource {
-    fn new(body: Vec<u8>, content_type: &'static str) -> anyhow::Result<Resource> {
+    pub fn new(body: Vec<u8>, content_type: &'static str) -> anyhow::Result<Resource> {
         let mut encoder = GzEncoder::new(Vec::with_capacity(body.len() / 3), Compression::best());
         encoder.write_all(&body)?;
         let gzip = encoder.finish()?;
@@ -55,6 +55,8 @@ impl Resource {
 #[derive(Debug)]
 pub struct Snapshot {
     pub revision: i64,
+    /// The local date it was built on: the uptime bars end that day.
+    pub built_on: chrono::NaiveDate,
     resources: HashMap<String, Resource>,
 }
 
@@ -62,6 +64,7 @@ impl Snapshot {
     pub fn empty() -> Snapshot {
         Snapshot {
             revision: -1,
+            built_on: chrono::NaiveDate::MIN,
             resources: HashMap::new(),
         }
     }
@@ -178,7 +181,11 @@ pub fn build(
             root: if internal { "/internal" } else { "" },
             banner_indicator: view.status.indicator.as_str(),
             banner_description: view.status.description,
-            sections: sections(&view),
+            sections: {
+                let mut rows = sections(&view);
+                super::uptime::attach(&mut rows, state, settings)?;
+                rows
+            },
             incidents: visible_incidents(state, audience)
                 .filter(|i| i.incident.status != Phase::Resolved)
                 .map(|i| incident_view(i, audience, settings, &state.components))
@@ -261,6 +268,7 @@ pub fn build(
     }
     Ok(Snapshot {
         revision: state.revision,
+        built_on: crate::domain::uptime::local_date(state.read_at, settings.time_zone),
         resources,
     })
 }
@@ -290,6 +298,11 @@ impl Pages {
         }
     }
 
+    /// The local date both snapshots were built on.
+    pub fn built_on(&self) -> chrono::NaiveDate {
+        self.internal.load().built_on
+    }
+
     /// The revision both snapshots were built from.
     pub fn revision(&self) -> i64 {
         self.internal.load().revision
@@ -307,7 +320,9 @@ impl Pages {
             .install
             .lock()
             .map_err(|_| anyhow::anyhow!("snapshot lock poisoned"))?;
-        if state.revision <= self.revision() {
+        // Same revision on a later local day still rebuilds: the uptime bars roll.
+        let built_on = crate::domain::uptime::local_date(state.read_at, settings.time_zone);
+        if (state.revision, built_on) <= (self.revision(), self.built_on()) {
             return Ok(false);
         }
         let external = build(state, Audience::External, settings, templates)?;

@@ -92,6 +92,8 @@ pub struct ComponentRow {
     pub status: &'static str,
     pub status_label: &'static str,
     pub internal: bool,
+    /// The 90-day uptime bars, for showcased components (filled in by the snapshot).
+    pub uptime: Option<super::uptime::UptimeBars>,
 }
 
 impl ComponentRow {
@@ -103,6 +105,7 @@ impl ComponentRow {
             status: c.status.as_str(),
             status_label: c.status.label(),
             internal: c.audience == Audience::Internal,
+            uptime: None,
         }
     }
 }

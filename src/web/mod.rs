@@ -161,6 +161,10 @@ impl Application {
                         .route("/incidents/{id}", web::get().to(api::incidents::show))
                         .route("/incidents/{id}", web::patch().to(api::incidents::update))
                         .route("/incidents/{id}/updates", web::post().to(api::incidents::post_update))
+                        .route("/templates", web::get().to(api::templates::list))
+                        .route("/templates", web::post().to(api::templates::create))
+                        .route("/templates/{id}", web::get().to(api::templates::show))
+                        .route("/templates/{id}", web::put().to(api::templates::replace))
                         .route("/component-groups", web::get().to(api::groups::list))
                         .route("/component-groups", web::post().to(api::groups::create))
                         .route("/component-groups/{id}", web::get().to(api::groups::show))
@@ -199,6 +203,12 @@ impl Application {
                 .route("/admin/incidents/{id}", web::get().to(admin::incidents::show))
                 .route("/admin/incidents/{id}/updates", web::post().to(admin::incidents::post_update))
                 .route("/admin/incidents/{id}/edit", web::post().to(admin::incidents::edit))
+                .route("/admin/audit", web::get().to(admin::audit::list))
+                .route("/admin/templates", web::get().to(admin::templates::list))
+                .route("/admin/templates", web::post().to(admin::templates::create))
+                .route("/admin/templates/new", web::get().to(admin::templates::new_form))
+                .route("/admin/templates/{id}", web::get().to(admin::templates::edit_form))
+                .route("/admin/templates/{id}", web::post().to(admin::templates::update))
                 .route("/admin/groups/new", web::get().to(admin::groups::new_form))
                 .route("/admin/groups", web::post().to(admin::groups::create))
                 .route("/admin/groups/{id}/edit", web::get().to(admin::groups::edit_form))
@@ -281,6 +291,13 @@ fn spawn_revision_poller(state: AppState) {
             ticker.tick().await;
             if let Err(err) = state.refresh_if_stale().await {
                 tracing::warn!(error = %err, "could not check the site revision");
+            }
+            // A new local day rolls the uptime bars even when nobody writes.
+            let today = crate::domain::uptime::local_date(crate::db::now(), state.settings.time_zone);
+            if state.pages.built_on() < today {
+                if let Err(err) = state.refresh_pages().await {
+                    tracing::warn!(error = %err, "could not rebuild the pages for a new day");
+                }
             }
         }
     });

@@ -70,3 +70,33 @@ pub fn latest(conn: &mut DbConn, limit: i64) -> Result<Vec<AuditEntry>, StoreErr
         .limit(limit)
         .load(c))?)
 }
+
+/// Filters for reading the log; empty fields match everything.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub actor: Option<String>,
+    /// Matches actions starting with this (`incident.` finds every incident action).
+    pub action: Option<String>,
+    pub subject_type: Option<String>,
+    pub subject_id: Option<i64>,
+}
+
+/// Entries matching `filter`, newest first, one page at a time.
+pub fn search(conn: &mut DbConn, filter: &AuditFilter, limit: i64, offset: i64) -> Result<Vec<AuditEntry>, StoreError> {
+    Ok(on_backend!(conn, |c| {
+        let mut query = audit_log::table.select(AuditEntry::as_select()).into_boxed();
+        if let Some(actor) = &filter.actor {
+            query = query.filter(audit_log::actor.eq(actor.trim().to_lowercase()));
+        }
+        if let Some(action) = &filter.action {
+            query = query.filter(audit_log::action.like(format!("{}%", action.trim().replace('%', ""))));
+        }
+        if let Some(subject_type) = &filter.subject_type {
+            query = query.filter(audit_log::subject_type.eq(subject_type.trim()));
+        }
+        if let Some(subject_id) = filter.subject_id {
+            query = query.filter(audit_log::subject_id.eq(subject_id));
+        }
+        query.order(audit_log::id.desc()).limit(limit).offset(offset).load(c)
+    })?)
+}

@@ -314,6 +314,21 @@ pub fn status_changes(conn: &mut DbConn, component: i64) -> Result<Vec<StatusCha
         .load(c))?)
 }
 
+/// Every component's status changes at or after `since`, oldest first (uptime bars).
+pub fn status_changes_since(
+    conn: &mut DbConn,
+    since: NaiveDateTime,
+) -> Result<Vec<StatusChange>, StoreError> {
+    Ok(on_backend!(conn, |c| component_status_changes::table
+        .select(StatusChange::as_select())
+        .filter(component_status_changes::changed_at.ge(since))
+        .order((
+            component_status_changes::changed_at.asc(),
+            component_status_changes::id.asc()
+        ))
+        .load(c))?)
+}
+
 /// Sets a component's status inside the caller's write transaction (opens
 /// none of its own): the same status history, audit entry and revision bump
 /// as [`update`], for writes that change statuses as part of something larger

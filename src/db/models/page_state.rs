@@ -13,7 +13,15 @@ pub struct PageState {
     pub components: Vec<components::Component>,
     /// Unresolved incidents and the most recent ones, newest first, with updates.
     pub incidents: Vec<incidents::IncidentWithUpdates>,
+    /// Every component's status changes of the last [`UPTIME_HISTORY_DAYS`], oldest first.
+    pub status_changes: Vec<components::StatusChange>,
+    /// When this state was read (UTC): "now" for the uptime bars.
+    pub read_at: chrono::NaiveDateTime,
 }
+
+/// Days of status history loaded for the 90-day uptime bars (two more, so a
+/// day that starts earlier in UTC than in the page's zone is still covered).
+pub const UPTIME_HISTORY_DAYS: i64 = 92;
 
 /// How many recent incidents the snapshot carries (Statuspage's incidents.json shows 50).
 pub const RECENT_INCIDENTS: i64 = 50;
@@ -21,12 +29,18 @@ pub const RECENT_INCIDENTS: i64 = 50;
 pub fn load(conn: &mut DbConn) -> Result<PageState, StoreError> {
     conn.read_transaction(|conn| {
         let (revision, updated_at) = revision::current_with_time(conn)?;
+        let read_at = crate::db::now();
         Ok(PageState {
             revision,
             updated_at,
             groups: groups::list(conn)?,
             components: components::list(conn)?,
             incidents: incidents::for_page(conn, RECENT_INCIDENTS)?,
+            status_changes: components::status_changes_since(
+                conn,
+                read_at - chrono::Duration::days(UPTIME_HISTORY_DAYS),
+            )?,
+            read_at,
         })
     })
 }

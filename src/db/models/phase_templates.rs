@@ -135,6 +135,23 @@ fn replace_texts(conn: &mut DbConn, set: i64, texts: &[PhaseText]) -> Result<(),
     Ok(())
 }
 
+fn ensure_name_free(conn: &mut DbConn, name: &str, except: Option<i64>) -> Result<(), StoreError> {
+    let wanted = name.trim().to_lowercase();
+    let taken = on_backend!(conn, |c| phase_template_sets::table
+        .select(phase_template_sets::id)
+        .filter(lower(phase_template_sets::name).eq(&wanted))
+        .filter(phase_template_sets::id.ne(except.unwrap_or(-1)))
+        .first::<i64>(c)
+        .optional())?;
+    match taken {
+        Some(_) => Err(StoreError::Conflict(format!(
+            "A template set named {:?} already exists: choose another name.",
+            name.trim()
+        ))),
+        None => Ok(()),
+    }
+}
+
 /// Creates a set; texts must already be checked to parse.
 pub fn create(
     conn: &mut DbConn,
@@ -144,6 +161,7 @@ pub fn create(
     texts: Vec<PhaseText>,
 ) -> Result<TemplateSet, StoreError> {
     conn.write_transaction(|conn| {
+        ensure_name_free(conn, name, None)?;
         let at = now();
         let id = on_backend!(conn, |c| diesel::insert_into(phase_template_sets::table)
             .values((

@@ -1,11 +1,13 @@
 //! The console under `/admin`: sign-in, the first-admin set-up link, and
 //! component management. Server-rendered forms that work without JavaScript.
 
+pub mod audit;
 pub mod components;
 pub mod groups;
 pub mod incidents;
 pub mod maintenances;
 pub mod session;
+pub mod templates;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};

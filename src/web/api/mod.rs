@@ -5,6 +5,7 @@
 pub mod components;
 pub mod groups;
 pub mod incidents;
+pub mod templates;
 pub mod maintenances;
 
 use actix_web::HttpResponse;
@@ -19,6 +20,7 @@ use utoipa::{Modify, OpenApi};
         groups::list, groups::create, groups::show, groups::update, groups::delete,
         maintenances::list, maintenances::create, maintenances::show, maintenances::update, maintenances::delete, maintenances::post_update,
         incidents::list, incidents::create, incidents::show, incidents::update, incidents::post_update,
+        templates::list, templates::create, templates::show, templates::replace,
     ),
     components(schemas(
         components::ComponentView, components::ComponentCreate, components::ComponentUpdate,
@@ -26,6 +28,7 @@ use utoipa::{Modify, OpenApi};
         incidents::IncidentView, incidents::UpdateView, incidents::IncidentCreate, incidents::IncidentPatch, incidents::UpdateInput,
         crate::domain::incident::Impact, crate::domain::incident::Urgency, crate::domain::incident::Priority,
         crate::domain::incident::Phase, crate::domain::incident::ChecklistAnswer,
+        templates::TemplateSetView, templates::TemplateSetInput, templates::PhaseTexts,
         crate::domain::status::ComponentStatus, crate::domain::status::Audience,
         maintenances::MaintenanceView, maintenances::MaintenanceComponentView, maintenances::MaintenanceUpdateView,
         maintenances::MaintenanceCreate, maintenances::MaintenancePatch, maintenances::MaintenanceUpdateCreate,

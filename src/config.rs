@@ -355,7 +355,9 @@ mod tests {
         assert!(bad(|r| r.time_zone = "Mars/Olympus".into()).contains("IANA"));
         assert!(bad(|r| r.base_url = Some("ftp://x".into())).contains("http"));
         assert!(bad(|r| r.scheduler_interval_ms = 5).contains("SITREP_SCHEDULER_INTERVAL_MS"));
-        assert!(bad(|r| r.uptime_weights.major_outage = 2.0).contains("uptime_weights.major_outage"));
+        assert!(
+            bad(|r| r.uptime_weights.major_outage = 2.0).contains("uptime_weights.major_outage")
+        );
     }
 
     #[test]

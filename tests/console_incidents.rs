@@ -171,24 +171,61 @@ async fn managers_write_their_own_template_sets_and_broken_ones_are_refused() {
     app.sign_in_as("cm@example.com", Role::CommsExternal).await;
     let (status, html) = app.get_page("/admin/templates/new").await;
     assert_eq!(status, 200);
-    assert!(html.contains("We are investigating a problem affecting"), "a new set starts from the default texts");
+    assert!(
+        html.contains("We are investigating a problem affecting"),
+        "a new set starts from the default texts"
+    );
     let (status, _, html) = app
-        .post_form("/admin/templates", &[("name", "Database"), ("investigating_external", "DB trouble on {{#if x}}"), ("investigating_internal", "")])
+        .post_form(
+            "/admin/templates",
+            &[
+                ("name", "Database"),
+                ("investigating_external", "DB trouble on {{#if x}}"),
+                ("investigating_internal", ""),
+            ],
+        )
         .await;
     assert_eq!(status, 422);
     assert!(html.contains("does not parse"));
     assert!(html.contains("DB trouble on"), "the typed text is kept");
     let (status, location, _) = app
-        .post_form("/admin/templates", &[("name", "Database"), ("description", "DB incidents"), ("investigating_external", "Database trouble: {{components}}. Ticket {{ticket}}.")])
+        .post_form(
+            "/admin/templates",
+            &[
+                ("name", "Database"),
+                ("description", "DB incidents"),
+                (
+                    "investigating_external",
+                    "Database trouble: {{components}}. Ticket {{ticket}}.",
+                ),
+            ],
+        )
         .await;
     assert_eq!(status, 303);
     assert_eq!(location.as_deref(), Some("/admin/templates?done=saved"));
-    let (status, _, _) = app.post_form("/admin/templates", &[("name", "database")]).await;
+    let (status, _, _) = app
+        .post_form("/admin/templates", &[("name", "database")])
+        .await;
     assert_eq!(status, 409);
 
-    let token = app.token_for("bot@example.com", Role::IncidentManager).await;
-    let sets: serde_json::Value = app.api(&token).get(app.url("/api/v1/templates")).send().await.unwrap().json().await.unwrap();
-    let names: Vec<&str> = sets.as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap()).collect();
+    let token = app
+        .token_for("bot@example.com", Role::IncidentManager)
+        .await;
+    let sets: serde_json::Value = app
+        .api(&token)
+        .get(app.url("/api/v1/templates"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let names: Vec<&str> = sets
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, vec!["Database", "Default"]);
     let response = app
         .api(&token)
@@ -199,7 +236,10 @@ async fn managers_write_their_own_template_sets_and_broken_ones_are_refused() {
         .unwrap();
     assert_eq!(response.status().as_u16(), 201);
     let incident: serde_json::Value = response.json().await.unwrap();
-    assert_eq!(incident["incident_updates"][0]["external_body"], "Database trouble: our services. Ticket OPS-7.");
+    assert_eq!(
+        incident["incident_updates"][0]["external_body"],
+        "Database trouble: our services. Ticket OPS-7."
+    );
     let created = app
         .api(&token)
         .post(app.url("/api/v1/templates"))
@@ -228,13 +268,24 @@ async fn admins_read_and_filter_the_audit_log() {
     let (_, filtered) = app.get_page("/admin/audit?action=incident.").await;
     assert!(filtered.contains("incident.create"));
     assert!(!filtered.contains("component.create"));
-    let (_, by_actor) = app.get_page("/admin/audit?actor=nobody%40example.com").await;
+    let (_, by_actor) = app
+        .get_page("/admin/audit?actor=nobody%40example.com")
+        .await;
     assert!(by_actor.contains("No entries match."));
 
     let other = crate::helpers::browser();
-    let viewer_app = TestApp { browser: other, ..clone_app(&app) };
-    viewer_app.sign_in_as("m@example.com", Role::IncidentManager).await;
-    assert_eq!(viewer_app.get_page("/admin/audit").await.0, 403, "only admins read the audit log");
+    let viewer_app = TestApp {
+        browser: other,
+        ..clone_app(&app)
+    };
+    viewer_app
+        .sign_in_as("m@example.com", Role::IncidentManager)
+        .await;
+    assert_eq!(
+        viewer_app.get_page("/admin/audit").await.0,
+        403,
+        "only admins read the audit log"
+    );
 }
 
 fn clone_app(app: &TestApp) -> TestApp {

@@ -878,3 +878,117 @@ async fn the_page_gets_statuspage_shaped_maintenance() {
     assert_eq!(sections.upcoming[0].components, vec!["API"]);
     assert!(sections.active.is_empty());
 }
+
+#[tokio::test]
+async fn the_scheduler_started_with_the_service_runs_by_itself() {
+    let app = spawn_app_with(|raw| raw.scheduler_interval_ms = 100).await;
+    let token = app.admin_token().await;
+    let api = app.create_component(&token, json!({"name": "API"})).await;
+    let now = chrono::Utc::now();
+    let created = app
+        .create_maintenance(
+            &token,
+            json!({"name": "Now", "components": [api["id"]],
+                   "scheduled_for": (now - chrono::Duration::minutes(1)).to_rfc3339(),
+                   "scheduled_until": (now + chrono::Duration::hours(1)).to_rfc3339()}),
+        )
+        .await;
+    let mut status = String::new();
+    for _ in 0..100 {
+        status = maintenance(&app, &token, &created["id"]).await["status"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        if status == "in_progress" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(status, "in_progress", "started within five seconds");
+    assert_eq!(
+        component_status(&app, &token, &api["id"]).await,
+        "under_maintenance"
+    );
+}
+
+#[tokio::test]
+async fn customers_see_upcoming_and_active_maintenance_on_the_page_and_in_the_json() {
+    let app = quiet_app().await;
+    let token = app.admin_token().await;
+    let api = app.create_component(&token, json!({"name": "API"})).await;
+    let hidden = app
+        .create_component(
+            &token,
+            json!({"name": "Batch jobs", "audience": "internal"}),
+        )
+        .await;
+    app.create_maintenance(
+        &token,
+        json!({
+            "name": "Database upgrade <b>tonight</b>",
+            "body": "Expect **short** interruptions.",
+            "scheduled_for": "2031-03-01T02:00:00Z",
+            "scheduled_until": "2031-03-01T04:00:00Z",
+            "components": [api["id"], hidden["id"]],
+        }),
+    )
+    .await;
+    let (_, html) = app.get_page("/").await;
+    assert!(html.contains("Scheduled maintenance"));
+    assert!(
+        html.contains("Database upgrade &lt;b&gt;tonight&lt;/b&gt;"),
+        "names are escaped"
+    );
+    assert!(html.contains("<strong>short</strong>"));
+    assert!(
+        !html.contains("Batch jobs"),
+        "internal components stay internal"
+    );
+    let upcoming = app
+        .get_json("/api/v2/scheduled-maintenances/upcoming.json")
+        .await;
+    assert_eq!(
+        upcoming["scheduled_maintenances"].as_array().unwrap().len(),
+        1
+    );
+    let m = &upcoming["scheduled_maintenances"][0];
+    assert_eq!(m["status"], "scheduled");
+    assert_eq!(m["impact"], "maintenance");
+    assert!(m["scheduled_for"]
+        .as_str()
+        .unwrap()
+        .starts_with("2031-03-01T02:00:00"));
+    assert!(!m.to_string().contains("Batch jobs"));
+    assert_eq!(
+        app.get_json("/api/v2/scheduled-maintenances/active.json")
+            .await["scheduled_maintenances"],
+        json!([])
+    );
+    assert_eq!(
+        app.get_json("/api/v2/summary.json").await["scheduled_maintenances"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    run_due(&app.app_state, at("2031-03-01T02:00:00Z"))
+        .await
+        .unwrap();
+    let active = app
+        .get_json("/api/v2/scheduled-maintenances/active.json")
+        .await;
+    assert_eq!(active["scheduled_maintenances"][0]["status"], "in_progress");
+    let (_, html) = app.get_page("/").await;
+    assert!(html.contains("Maintenance under way"));
+    assert!(html.contains("Service Under Maintenance"));
+    run_due(&app.app_state, at("2031-03-01T04:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(
+        app.get_json("/api/v2/summary.json").await["scheduled_maintenances"],
+        json!([])
+    );
+    let all = app.get_json("/api/v2/scheduled-maintenances.json").await;
+    assert_eq!(all["scheduled_maintenances"][0]["status"], "completed");
+}

@@ -21,10 +21,12 @@ need_packages() {
 
 need_packages libsqlite3-dev libpq-dev postgresql
 
-# The maintenance calendar test also checks /maintenance.ics with Python's icalendar.
-if ! python3 -c 'import icalendar' >/dev/null 2>&1; then
-  log "installing Python's icalendar"
-  python3 -m pip install --quiet icalendar >/dev/null 2>&1 || need_packages python3-icalendar
+# The maintenance calendar and history feed tests also read /maintenance.ics,
+# /history.rss and /history.atom with Python's icalendar and feedparser.
+if ! python3 -c 'import feedparser, icalendar' >/dev/null 2>&1; then
+  log "installing Python's feedparser and icalendar"
+  python3 -m pip install --quiet feedparser icalendar >/dev/null 2>&1 \
+    || need_packages python3-feedparser python3-icalendar
 fi
 
 pg_dir=$(mktemp -d /tmp/sitrep-pg.XXXXXX)

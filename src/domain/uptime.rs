@@ -338,7 +338,12 @@ mod tests {
         };
         let days = daily_uptime(
             &timeline,
-            &window("2026-11-20", "2026-11-21", chrono_tz::UTC, "2026-11-22 09:00"),
+            &window(
+                "2026-11-20",
+                "2026-11-21",
+                chrono_tz::UTC,
+                "2026-11-22 09:00",
+            ),
             &UptimeWeights::default(),
         );
         assert_eq!(days.len(), 2);
@@ -360,7 +365,12 @@ mod tests {
         };
         let days = daily_uptime(
             &timeline,
-            &window("2026-11-20", "2026-11-21", chrono_tz::UTC, "2026-11-22 00:00"),
+            &window(
+                "2026-11-20",
+                "2026-11-21",
+                chrono_tz::UTC,
+                "2026-11-22 00:00",
+            ),
             &UptimeWeights::default(),
         );
         assert_eq!(days[0].durations.get(Operational), Duration::hours(12));
@@ -389,7 +399,12 @@ mod tests {
         };
         let days = daily_uptime(
             &timeline,
-            &window("2026-11-23", "2026-11-23", chrono_tz::UTC, "2026-11-24 08:00"),
+            &window(
+                "2026-11-23",
+                "2026-11-23",
+                chrono_tz::UTC,
+                "2026-11-24 08:00",
+            ),
             &UptimeWeights::default(),
         );
         let day = &days[0];
@@ -418,7 +433,12 @@ mod tests {
         };
         let days = daily_uptime(
             &timeline,
-            &window("2026-11-23", "2026-11-23", chrono_tz::UTC, "2026-11-24 00:00"),
+            &window(
+                "2026-11-23",
+                "2026-11-23",
+                chrono_tz::UTC,
+                "2026-11-24 00:00",
+            ),
             &strict,
         );
         // 18 h up + 6 h × 0.5 = 21 h of 24 h.
@@ -516,7 +536,12 @@ mod tests {
         };
         let days = daily_uptime(
             &timeline,
-            &window("2026-11-18", "2026-11-21", chrono_tz::UTC, "2026-11-22 00:00"),
+            &window(
+                "2026-11-18",
+                "2026-11-21",
+                chrono_tz::UTC,
+                "2026-11-22 00:00",
+            ),
             &UptimeWeights::default(),
         );
         assert!(!days[0].has_data());
@@ -539,7 +564,12 @@ mod tests {
         };
         let days = daily_uptime(
             &timeline,
-            &window("2026-11-23", "2026-11-24", chrono_tz::UTC, "2026-11-23 06:00"),
+            &window(
+                "2026-11-23",
+                "2026-11-24",
+                chrono_tz::UTC,
+                "2026-11-23 06:00",
+            ),
             &UptimeWeights::default(),
         );
         assert_eq!(days[0].observed(), Duration::hours(6));
@@ -558,7 +588,12 @@ mod tests {
         };
         let days = daily_uptime(
             &timeline,
-            &window("2026-11-22", "2026-11-23", chrono_tz::UTC, "2026-11-24 00:00"),
+            &window(
+                "2026-11-22",
+                "2026-11-23",
+                chrono_tz::UTC,
+                "2026-11-24 00:00",
+            ),
             &UptimeWeights::default(),
         );
         assert_eq!(days[0].fraction(PartialOutage), 1.0);
@@ -592,7 +627,12 @@ mod tests {
         };
         let days = daily_uptime(
             &timeline,
-            &window("2026-11-19", "2026-11-21", chrono_tz::UTC, "2026-11-22 00:00"),
+            &window(
+                "2026-11-19",
+                "2026-11-21",
+                chrono_tz::UTC,
+                "2026-11-22 00:00",
+            ),
             &UptimeWeights::default(),
         );
         assert_eq!(days[1].uptime_percent, Some(0.0));

@@ -1,6 +1,8 @@
 //! Rendering: the handlebars registry (HTML-escaped), the Statuspage JSON
 //! views, and the in-memory page snapshots built from them.
 
+pub mod feeds;
+pub mod history;
 pub mod incidents;
 pub mod maintenance;
 pub mod markdown;

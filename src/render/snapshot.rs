@@ -20,6 +20,7 @@ use super::Templates;
 use crate::config::Settings;
 use crate::db::models::page_state::PageState;
 use crate::domain::incident::Phase;
+use crate::domain::maintenance::MaintenanceStatus;
 use crate::domain::status::Audience;
 
 /// One document ready to send.
@@ -90,6 +91,7 @@ struct StatusPage<'a> {
     banner_description: &'static str,
     sections: Vec<super::view::Section>,
     incidents: Vec<IncidentView>,
+    maintenance: super::maintenance::PageMaintenances,
     updated_at: String,
     updated_at_iso: String,
     time_zone: String,
@@ -190,6 +192,11 @@ pub fn build(
                 .filter(|i| i.incident.status != Phase::Resolved)
                 .map(|i| incident_view(i, audience, settings, &state.components))
                 .collect(),
+            maintenance: super::maintenance::page_sections(
+                &state.maintenances,
+                audience,
+                settings.time_zone,
+            ),
             updated_at: local_update.format("%d %b %Y, %H:%M %Z").to_string(),
             updated_at_iso: timestamp(state.updated_at),
             time_zone: settings.time_zone.name().to_string(),
@@ -203,6 +210,16 @@ pub fn build(
         .filter(|(i, _)| i.incident.status != Phase::Resolved)
         .map(|(_, json)| json.clone())
         .collect();
+    let maintenance_json = |keep: &dyn Fn(MaintenanceStatus) -> bool| -> Vec<serde_json::Value> {
+        state
+            .maintenances
+            .iter()
+            .filter(|m| super::maintenance::visible_to(m, audience) && keep(m.maintenance.status))
+            .map(|m| {
+                super::maintenance::statuspage_json_for(m, &settings.page_id, settings, audience)
+            })
+            .collect()
+    };
     let mut resources: HashMap<String, Resource> = HashMap::new();
     for (i, _) in &incidents {
         let html = incident_page(i, audience, settings, templates, &state.components)?;
@@ -221,7 +238,7 @@ pub fn build(
             page: &page,
             components: &components,
             incidents: unresolved.clone(),
-            scheduled_maintenances: vec![],
+            scheduled_maintenances: maintenance_json(&|s| s != MaintenanceStatus::Completed),
             status: &status,
         })?,
     );
@@ -253,16 +270,26 @@ pub fn build(
             incidents: unresolved,
         })?,
     );
-    for path in [
-        "api/v2/scheduled-maintenances.json",
-        "api/v2/scheduled-maintenances/upcoming.json",
-        "api/v2/scheduled-maintenances/active.json",
+    for (path, keep) in [
+        (
+            "api/v2/scheduled-maintenances.json",
+            &(|_| true) as &dyn Fn(MaintenanceStatus) -> bool,
+        ),
+        ("api/v2/scheduled-maintenances/upcoming.json", &|s| {
+            s == MaintenanceStatus::Scheduled
+        }),
+        ("api/v2/scheduled-maintenances/active.json", &|s| {
+            matches!(
+                s,
+                MaintenanceStatus::InProgress | MaintenanceStatus::Verifying
+            )
+        }),
     ] {
         resources.insert(
             path.to_string(),
             Resource::json(&MaintenancesDocument {
                 page: &page,
-                scheduled_maintenances: vec![],
+                scheduled_maintenances: maintenance_json(keep),
             })?,
         );
     }

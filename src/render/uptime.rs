@@ -39,8 +39,9 @@ pub struct DayBar {
 pub struct UptimeBars {
     pub component_id: i64,
     pub days: Vec<DayBar>,
-    /// Width of the SVG's view box.
+    /// Width of the SVG's view box, and of one bar in it.
     pub width: u32,
+    pub bar_width: u32,
     /// "99.95%" over the days with data.
     pub percent: String,
     /// The figure in a sentence, for screen readers and the visible caption.
@@ -137,7 +138,9 @@ pub fn uptime_bars(
         .map(|(i, day)| {
             let title = day_title(day, day.date == window.last);
             if day.uptime_percent.is_some_and(|p| p < 100.0)
-                || day.worst().is_some_and(|s| s != ComponentStatus::Operational)
+                || day
+                    .worst()
+                    .is_some_and(|s| s != ComponentStatus::Operational)
             {
                 notes.push(title.clone());
             }
@@ -151,6 +154,7 @@ pub fn uptime_bars(
     UptimeBars {
         component_id: component.id,
         width: (bars.len() as u32 * BAR_PITCH).saturating_sub(BAR_PITCH - BAR_WIDTH),
+        bar_width: BAR_WIDTH,
         days: bars,
         percent,
         summary,
@@ -184,8 +188,7 @@ pub fn attach(
             .or_default()
             .push(change_at(change)?);
     }
-    let components: HashMap<i64, &Component> =
-        state.components.iter().map(|c| (c.id, c)).collect();
+    let components: HashMap<i64, &Component> = state.components.iter().map(|c| (c.id, c)).collect();
     for row in sections.iter_mut().flat_map(|s| s.components.iter_mut()) {
         let Some(component) = components.get(&row.id).filter(|c| c.showcase) else {
             continue;
@@ -244,6 +247,9 @@ mod tests {
             day_title(&days[0], false),
             "23 Nov 2026: 99.77% (partial outage 11 min)"
         );
-        assert_eq!(day_title(&days[1], true), "24 Nov 2026 (today so far): 100%");
+        assert_eq!(
+            day_title(&days[1], true),
+            "24 Nov 2026 (today so far): 100%"
+        );
     }
 }

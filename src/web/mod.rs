@@ -7,6 +7,7 @@ pub mod auth;
 pub mod body;
 pub mod calendar;
 pub mod compose;
+pub mod history;
 pub mod html;
 pub mod pages;
 pub mod state;
@@ -73,6 +74,7 @@ impl Application {
             db: db.clone(),
             templates,
             pages: Arc::new(Pages::default()),
+            history: Arc::new(history::HistoryCache::default()),
             setup_token_hash: Arc::new(Mutex::new(None)),
         };
         state
@@ -131,6 +133,9 @@ impl Application {
                 }))
                 .route("/", web::get().to(pages::external_page))
                 .route("/incidents/{id}", web::get().to(pages::external_incident))
+                .route("/history", web::get().to(history::external_history))
+                .route("/history.rss", web::get().to(history::rss))
+                .route("/history.atom", web::get().to(history::atom))
                 .service(
                     web::scope("/api/v2")
                         .wrap(Cors::default().allow_any_origin().send_wildcard().allowed_methods(vec!["GET"]).max_age(86_400))
@@ -147,6 +152,7 @@ impl Application {
                 .route("/maintenance.ics", web::get().to(calendar::maintenance_ics))
                 .route("/internal", web::get().to(pages::internal_page))
                 .route("/internal/incidents/{id}", web::get().to(pages::internal_incident))
+                .route("/internal/history", web::get().to(history::internal_history))
                 .route("/internal/api/v2/{document:.+}", web::get().to(pages::internal_json))
                 .service(
                     web::scope("/api/v1")
@@ -293,7 +299,8 @@ fn spawn_revision_poller(state: AppState) {
                 tracing::warn!(error = %err, "could not check the site revision");
             }
             // A new local day rolls the uptime bars even when nobody writes.
-            let today = crate::domain::uptime::local_date(crate::db::now(), state.settings.time_zone);
+            let today =
+                crate::domain::uptime::local_date(crate::db::now(), state.settings.time_zone);
             if state.pages.built_on() < today {
                 if let Err(err) = state.refresh_pages().await {
                     tracing::warn!(error = %err, "could not rebuild the pages for a new day");

@@ -12,13 +12,17 @@ use crate::error::AppError;
 use crate::render::snapshot::Resource;
 
 /// A CDN may keep public documents for a few seconds.
-const PUBLIC_CACHE: &str = "public, max-age=5, stale-while-revalidate=10";
+pub(crate) const PUBLIC_CACHE: &str = "public, max-age=5, stale-while-revalidate=10";
 /// Internal documents are per person and never cached by others.
-const PRIVATE_CACHE: &str = "private, no-cache";
+pub(crate) const PRIVATE_CACHE: &str = "private, no-cache";
 
 /// Sends a snapshot resource: 304 on a matching `If-None-Match`, the gzip body
 /// when the client accepts it.
-fn send(req: &HttpRequest, resource: &Resource, cache_control: &'static str) -> HttpResponse {
+pub(crate) fn send(
+    req: &HttpRequest,
+    resource: &Resource,
+    cache_control: &'static str,
+) -> HttpResponse {
     let matches = req
         .headers()
         .get(header::IF_NONE_MATCH)

@@ -16,6 +16,8 @@ pub struct AppState {
     pub db: Db,
     pub templates: Arc<Templates>,
     pub pages: Arc<Pages>,
+    /// History pages and feeds rendered for the current revision.
+    pub history: Arc<super::history::HistoryCache>,
     /// Hash of the one-time first-admin link, while no account exists.
     pub setup_token_hash: Arc<Mutex<Option<String>>>,
 }

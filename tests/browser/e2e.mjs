@@ -9,502 +9,247 @@
 // Prints one line per check and finally "N passed, M failed"; exits 0 only
 // when every check passed. Screenshots go to ./screenshots/.
 
-import { spawn } from 'node:child_process';
-import { mkdtemp, mkdir, rm, access } from 'node:fs/promises';
-import { constants as fsConstants } from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import {
+  SHOTS, check, assert, runSuite, pathOf, noHorizontalOverflow, bannerText, signIn, expectNotice, createComponent,
+} from './lib.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const SITREP_BIN = path.resolve(process.env.SITREP_BIN || path.join(here, '..', '..', 'target', 'debug', 'sitrep'));
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const SHOTS = path.join(here, 'screenshots');
-const PASSWORD = 'correct horse battery';
 const ADMIN = 'admin@example.com';
 const VIEWER = 'viewer@example.com';
 const XSS_NAME = '<script>window.__xss=1</script>Evil';
-const ACTION_TIMEOUT_MS = 10_000;
-const HEALTH_TIMEOUT_MS = 20_000;
 
-// ---------------------------------------------------------------- reporting
+await runSuite({
+  tmpPrefix: 'sitrep-e2e-',
+  users: [[ADMIN, 'admin'], [VIEWER, 'viewer']],
+  usersCheck: 'sitrep user add creates an admin and a viewer',
+  // The deliberate 403 of the viewer's direct visit to a console form is expected.
+  expectedConsoleError: (page, msg) =>
+    new URL(page.url()).pathname === '/admin/components/new' && /status of 403/.test(msg.text()),
+}, async ({ newContext, browserErrors }) => {
+  // ------------------------------------------------------------ 4. the admin builds the page
+  const adminContext = await newContext('admin', { viewport: { width: 1280, height: 900 } });
+  const admin = await adminContext.newPage();
 
-let passed = 0;
-let failed = 0;
-
-class Fatal extends Error {}
-
-/** Runs one check; prints "ok" or "FAIL" with the reason. A failed `fatal` check stops the run. */
-async function check(name, fn, { fatal = false } = {}) {
-  try {
-    const detail = await fn();
-    passed += 1;
-    console.log(`ok   - ${name}${detail ? ` (${detail})` : ''}`);
-    return true;
-  } catch (err) {
-    failed += 1;
-    const reason = String(err?.message ?? err).split('\n').slice(0, 6).join('\n       ');
-    console.log(`FAIL - ${name}\n       ${reason}`);
-    if (fatal) throw new Fatal(name);
-    return false;
-  }
-}
-
-function assert(condition, message) {
-  if (!condition) throw new Error(message);
-}
-
-// ---------------------------------------------------------------- server
-
-/** A port that was free on the loopback interface a moment ago. */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
+  await check('anonymous /admin redirects to /admin/login', async () => {
+    await admin.goto('/admin');
+    assert(pathOf(admin) === '/admin/login', `ended on ${admin.url()}`);
   });
-}
 
-/** The inherited environment without SITREP_* settings (so a developer's own config cannot leak in), plus `extra`. */
-function sitrepEnv(extra) {
-  const env = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (!key.startsWith('SITREP_')) env[key] = value;
-  }
-  return { ...env, ...extra };
-}
+  await check('admin signs in with Email and Password and lands on /admin', async () => {
+    if (pathOf(admin) !== '/admin/login') await admin.goto('/admin/login');
+    await signIn(admin, ADMIN);
+    assert(pathOf(admin) === '/admin', `ended on ${admin.url()}`);
+    await admin.getByRole('heading', { name: 'Components', level: 1 }).waitFor();
+  }, { fatal: true });
 
-/** Runs `sitrep args...` to completion with `input` on stdin; rejects on a non-zero exit. */
-function runSitrep(args, { env, cwd, input }) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(SITREP_BIN, args, { env, cwd, stdio: ['pipe', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (d) => { output += d; });
-    child.stderr.on('data', (d) => { output += d; });
-    child.on('error', reject);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(output);
-      else reject(new Error(`sitrep ${args.join(' ')} exited with ${code ?? signal}: ${output.trim()}`));
-    });
-    child.stdin.end(input);
+  await check('admin creates the group "Core services"', async () => {
+    await admin.getByRole('link', { name: 'New group', exact: true }).click();
+    await admin.waitForURL('**/admin/groups/new');
+    await admin.getByLabel('Name', { exact: true }).fill('Core services');
+    await admin.getByRole('button', { name: 'Create group' }).click();
+    await admin.waitForURL((url) => url.pathname === '/admin');
+    await expectNotice(admin, 'Group created');
+    await admin.getByRole('heading', { name: 'Core services', level: 2 }).waitFor();
   });
-}
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls GET /healthz until it answers 200, the server exits, or the time is up. */
-async function waitForHealth(base, server) {
-  const deadline = Date.now() + HEALTH_TIMEOUT_MS;
-  let last = 'no answer yet';
-  while (Date.now() < deadline) {
-    if (server.exitCode !== null || server.signalCode !== null) {
-      throw new Error(`sitrep serve exited early (${server.exitCode ?? server.signalCode})`);
-    }
-    try {
-      const res = await fetch(`${base}/healthz`, { signal: AbortSignal.timeout(1000) });
-      if (res.status === 200) return;
-      last = `HTTP ${res.status}`;
-    } catch (err) {
-      last = err.cause?.code ?? err.message;
-    }
-    await sleep(200);
-  }
-  throw new Error(`GET /healthz did not answer 200 within ${HEALTH_TIMEOUT_MS / 1000} s (last: ${last})`);
-}
-
-/** SIGTERM, then SIGKILL after 5 s; resolves once the process is gone. */
-function stopServer(server) {
-  if (!server || server.exitCode !== null || server.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => server.kill('SIGKILL'), 5000);
-    server.once('exit', () => { clearTimeout(timer); resolve(); });
-    server.kill('SIGTERM');
+  await check('admin creates the component "API" in "Core services"', async () => {
+    await createComponent(admin, { name: 'API', group: 'Core services' });
+    const section = admin.getByRole('region', { name: 'Core services' });
+    await section.locator('.admin-row .name', { hasText: /^API$/ }).waitFor();
   });
-}
 
-// ---------------------------------------------------------------- page helpers
-
-const pathOf = (page) => new URL(page.url()).pathname;
-
-async function noHorizontalOverflow(page) {
-  const { scrollWidth, innerWidth } = await page.evaluate(() => ({
-    scrollWidth: document.documentElement.scrollWidth,
-    innerWidth: window.innerWidth,
-  }));
-  assert(scrollWidth <= innerWidth, `page is ${scrollWidth}px wide in a ${innerWidth}px window (horizontal scrolling)`);
-  return `scrollWidth ${scrollWidth} <= ${innerWidth}`;
-}
-
-async function bannerText(page) {
-  const banner = page.locator('section[aria-label="Overall status"]');
-  await banner.waitFor({ state: 'visible' });
-  return (await banner.innerText()).trim();
-}
-
-async function signIn(page, email) {
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL((url) => url.pathname !== '/admin/login');
-}
-
-/** The console's notice after a redirect (role="status"). */
-async function expectNotice(page, text) {
-  const notice = page.locator('.notice[role="status"]');
-  await notice.waitFor({ state: 'visible' });
-  const shown = (await notice.innerText()).trim();
-  assert(shown.includes(text), `notice reads ${JSON.stringify(shown)}, expected it to contain ${JSON.stringify(text)}`);
-}
-
-async function createComponent(page, { name, group, audience }) {
-  await page.goto('/admin');
-  await page.getByRole('link', { name: 'New component', exact: true }).click();
-  await page.waitForURL('**/admin/components/new');
-  await page.getByLabel('Name', { exact: true }).fill(name);
-  if (group) await page.getByLabel('Group').selectOption({ label: group });
-  if (audience) await page.getByLabel('Audience').selectOption(audience);
-  await page.getByRole('button', { name: 'Create component' }).click();
-  await page.waitForURL((url) => url.pathname === '/admin' && url.searchParams.get('done') === 'component-created');
-  await expectNotice(page, 'Component created');
-}
-
-/** Collects console errors and uncaught exceptions of every page in a context. */
-function watchErrors(context, label, sink) {
-  context.on('page', (page) => {
-    page.on('console', (msg) => {
-      if (msg.type() !== 'error') return;
-      // The deliberate 403 of the viewer's direct visit to a console form is expected.
-      if (new URL(page.url()).pathname === '/admin/components/new' && /status of 403/.test(msg.text())) return;
-      sink.push(`${label} ${page.url()}: console error: ${msg.text()}`);
-    });
-    page.on('pageerror', (err) => sink.push(`${label} ${page.url()}: uncaught ${err.message}`));
+  await check('admin creates the internal component "Billing backend"', async () => {
+    await createComponent(admin, { name: 'Billing backend', audience: 'internal' });
+    const row = admin.locator('.admin-row', { has: admin.locator('.name', { hasText: /^Billing backend$/ }) });
+    await row.locator('.tag', { hasText: 'internal' }).waitFor();
   });
-}
 
-// ---------------------------------------------------------------- the run
+  await check('admin sets API to "Partial outage" from the dashboard', async () => {
+    await admin.goto('/admin');
+    await admin.getByLabel('Status of API', { exact: true }).selectOption({ label: 'Partial outage' });
+    await admin.getByRole('button', { name: 'Set status of API', exact: true }).click();
+    await admin.waitForURL((url) => url.pathname === '/admin' && url.searchParams.get('done') === 'status-changed');
+    await expectNotice(admin, 'Status changed');
+    const row = admin.locator('.admin-row', { has: admin.locator('.name', { hasText: /^API$/ }) });
+    const shown = (await row.locator('.status').innerText()).trim();
+    assert(shown === 'Partial outage', `API row shows ${JSON.stringify(shown)}`);
+    const selected = await admin.getByLabel('Status of API', { exact: true }).inputValue();
+    assert(selected === 'partial_outage', `status select now holds ${selected}`);
+  });
 
-async function main() {
-  let tmp;
-  let server;
-  let serverLog = '';
-  let browser;
-  const browserErrors = [];
+  // ------------------------------------------------------------ 5. the public page on a phone
+  const anonContext = await newContext('anonymous', { viewport: { width: 375, height: 740 } });
+  const visitor = await anonContext.newPage();
 
-  const cleanup = async () => {
-    await browser?.close().catch(() => {});
-    await stopServer(server);
-    if (tmp) await rm(tmp, { recursive: true, force: true }).catch(() => {});
-  };
-  const onSignal = (signal) => {
-    console.log(`\ninterrupted by ${signal}; cleaning up`);
-    cleanup().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  await check('public page loads on a phone (375x740)', async () => {
+    const res = await visitor.goto('/');
+    assert(res.status() === 200, `GET / answered ${res.status()}`);
+  });
 
-  try {
-    // ------------------------------------------------------------ set-up
-    let base;
-    await check('sitrep binary and chromium are present', async () => {
-      await access(SITREP_BIN, fsConstants.X_OK).catch(() => { throw new Error(`no executable at ${SITREP_BIN} (set SITREP_BIN)`); });
-      await access(CHROMIUM, fsConstants.X_OK).catch(() => { throw new Error(`no executable at ${CHROMIUM}`); });
-      return SITREP_BIN;
-    }, { fatal: true });
+  // Only API is public and it is in partial outage, so *every* public
+  // component is partial: Statuspage's rule (src/domain/page_status.rs) says
+  // "Partial System Outage". "Minor Service Outage" would mean the internal
+  // Billing backend (operational) was counted on the public page.
+  await check('public banner reads "Partial System Outage" (internal components do not count)', async () => {
+    const text = await bannerText(visitor);
+    assert(text === 'Partial System Outage', `banner reads ${JSON.stringify(text)}`);
+    const cls = await visitor.locator('section[aria-label="Overall status"]').getAttribute('class');
+    assert(/\bindicator-major\b/.test(cls), `banner class is ${JSON.stringify(cls)}`);
+  });
 
-    tmp = await mkdtemp(path.join(os.tmpdir(), 'sitrep-e2e-'));
-    await mkdir(SHOTS, { recursive: true });
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    const env = sitrepEnv({
-      SITREP_DATABASE_URL: `sqlite://${tmp}/sitrep.db`,
-      SITREP_LISTEN: `127.0.0.1:${port}`,
-      SITREP_MAIL_DIR: `${tmp}/mail`,
-    });
+  await check('public page shows API as "Partial outage"', async () => {
+    const row = visitor.locator('li.row', { has: visitor.locator('.name', { hasText: /^API$/ }) });
+    await row.waitFor({ state: 'visible' });
+    const status = row.locator('.status');
+    assert(await status.isVisible(), 'status of API is not visible');
+    const shown = (await status.innerText()).trim();
+    assert(shown === 'Partial outage', `API shows ${JSON.stringify(shown)}`);
+    await visitor.getByText('Core services', { exact: true }).waitFor({ state: 'visible' });
+  });
 
-    await check('sitrep user add creates an admin and a viewer', async () => {
-      await runSitrep(['user', 'add', '--email', ADMIN, '--role', 'admin', '--password-stdin'], { env, cwd: tmp, input: `${PASSWORD}\n` });
-      await runSitrep(['user', 'add', '--email', VIEWER, '--role', 'viewer', '--password-stdin'], { env, cwd: tmp, input: `${PASSWORD}\n` });
-    }, { fatal: true });
+  await check('public page does not mention "Billing backend" (text or HTML)', async () => {
+    const text = await visitor.evaluate(() => document.body.innerText);
+    assert(!text.includes('Billing backend'), 'visible text contains "Billing backend"');
+    const html = await visitor.content();
+    assert(!html.includes('Billing backend'), 'HTML source contains "Billing backend"');
+    const json = await (await visitor.request.get('/api/v2/summary.json')).text();
+    assert(!json.includes('Billing backend'), '/api/v2/summary.json contains "Billing backend"');
+  });
 
-    await check(`sitrep serve answers GET /healthz on ${base}`, async () => {
-      server = spawn(SITREP_BIN, ['serve'], { env, cwd: tmp, stdio: ['ignore', 'pipe', 'pipe'] });
-      const keep = (d) => { serverLog = (serverLog + d).slice(-20_000); };
-      server.stdout.on('data', keep);
-      server.stderr.on('data', keep);
-      await waitForHealth(base, server);
-    }, { fatal: true });
+  await check('public page has no horizontal overflow at 375 px', () => noHorizontalOverflow(visitor));
 
-    await check('chromium starts', async () => {
-      browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-          '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      });
-      return `Chromium ${browser.version()}`;
-    }, { fatal: true });
-
-    const newContext = async (label, options = {}) => {
-      const context = await browser.newContext({ baseURL: base, ...options });
-      context.setDefaultTimeout(ACTION_TIMEOUT_MS);
-      context.setDefaultNavigationTimeout(ACTION_TIMEOUT_MS);
-      watchErrors(context, label, browserErrors);
-      return context;
-    };
-
-    // ------------------------------------------------------------ 4. the admin builds the page
-    const adminContext = await newContext('admin', { viewport: { width: 1280, height: 900 } });
-    const admin = await adminContext.newPage();
-
-    await check('anonymous /admin redirects to /admin/login', async () => {
-      await admin.goto('/admin');
-      assert(pathOf(admin) === '/admin/login', `ended on ${admin.url()}`);
-    });
-
-    await check('admin signs in with Email and Password and lands on /admin', async () => {
-      if (pathOf(admin) !== '/admin/login') await admin.goto('/admin/login');
-      await signIn(admin, ADMIN);
-      assert(pathOf(admin) === '/admin', `ended on ${admin.url()}`);
-      await admin.getByRole('heading', { name: 'Components', level: 1 }).waitFor();
-    }, { fatal: true });
-
-    await check('admin creates the group "Core services"', async () => {
-      await admin.getByRole('link', { name: 'New group', exact: true }).click();
-      await admin.waitForURL('**/admin/groups/new');
-      await admin.getByLabel('Name', { exact: true }).fill('Core services');
-      await admin.getByRole('button', { name: 'Create group' }).click();
-      await admin.waitForURL((url) => url.pathname === '/admin');
-      await expectNotice(admin, 'Group created');
-      await admin.getByRole('heading', { name: 'Core services', level: 2 }).waitFor();
-    });
-
-    await check('admin creates the component "API" in "Core services"', async () => {
-      await createComponent(admin, { name: 'API', group: 'Core services' });
-      const section = admin.getByRole('region', { name: 'Core services' });
-      await section.locator('.admin-row .name', { hasText: /^API$/ }).waitFor();
-    });
-
-    await check('admin creates the internal component "Billing backend"', async () => {
-      await createComponent(admin, { name: 'Billing backend', audience: 'internal' });
-      const row = admin.locator('.admin-row', { has: admin.locator('.name', { hasText: /^Billing backend$/ }) });
-      await row.locator('.tag', { hasText: 'internal' }).waitFor();
-    });
-
-    await check('admin sets API to "Partial outage" from the dashboard', async () => {
-      await admin.goto('/admin');
-      await admin.getByLabel('Status of API', { exact: true }).selectOption({ label: 'Partial outage' });
-      await admin.getByRole('button', { name: 'Set status of API', exact: true }).click();
-      await admin.waitForURL((url) => url.pathname === '/admin' && url.searchParams.get('done') === 'status-changed');
-      await expectNotice(admin, 'Status changed');
-      const row = admin.locator('.admin-row', { has: admin.locator('.name', { hasText: /^API$/ }) });
-      const shown = (await row.locator('.status').innerText()).trim();
-      assert(shown === 'Partial outage', `API row shows ${JSON.stringify(shown)}`);
-      const selected = await admin.getByLabel('Status of API', { exact: true }).inputValue();
-      assert(selected === 'partial_outage', `status select now holds ${selected}`);
-    });
-
-    // ------------------------------------------------------------ 5. the public page on a phone
-    const anonContext = await newContext('anonymous', { viewport: { width: 375, height: 740 } });
-    const visitor = await anonContext.newPage();
-
-    await check('public page loads on a phone (375x740)', async () => {
-      const res = await visitor.goto('/');
-      assert(res.status() === 200, `GET / answered ${res.status()}`);
-    });
-
-    // Only API is public and it is in partial outage, so *every* public
-    // component is partial: Statuspage's rule (src/domain/page_status.rs) says
-    // "Partial System Outage". "Minor Service Outage" would mean the internal
-    // Billing backend (operational) was counted on the public page.
-    await check('public banner reads "Partial System Outage" (internal components do not count)', async () => {
-      const text = await bannerText(visitor);
-      assert(text === 'Partial System Outage', `banner reads ${JSON.stringify(text)}`);
-      const cls = await visitor.locator('section[aria-label="Overall status"]').getAttribute('class');
-      assert(/\bindicator-major\b/.test(cls), `banner class is ${JSON.stringify(cls)}`);
-    });
-
-    await check('public page shows API as "Partial outage"', async () => {
-      const row = visitor.locator('li.row', { has: visitor.locator('.name', { hasText: /^API$/ }) });
-      await row.waitFor({ state: 'visible' });
-      const status = row.locator('.status');
-      assert(await status.isVisible(), 'status of API is not visible');
-      const shown = (await status.innerText()).trim();
-      assert(shown === 'Partial outage', `API shows ${JSON.stringify(shown)}`);
-      await visitor.getByText('Core services', { exact: true }).waitFor({ state: 'visible' });
-    });
-
-    await check('public page does not mention "Billing backend" (text or HTML)', async () => {
-      const text = await visitor.evaluate(() => document.body.innerText);
-      assert(!text.includes('Billing backend'), 'visible text contains "Billing backend"');
-      const html = await visitor.content();
-      assert(!html.includes('Billing backend'), 'HTML source contains "Billing backend"');
-      const json = await (await visitor.request.get('/api/v2/summary.json')).text();
-      assert(!json.includes('Billing backend'), '/api/v2/summary.json contains "Billing backend"');
-    });
-
-    await check('public page has no horizontal overflow at 375 px', () => noHorizontalOverflow(visitor));
-
-    await check('public page has landmarks main, header (banner), nav and html[lang]', async () => {
-      for (const [what, locator] of [
-        ['<main>', visitor.locator('main')],
-        ['<header>', visitor.locator('body > header')],
-        ['<nav>', visitor.locator('nav')],
-        ['role=main', visitor.getByRole('main')],
-        ['role=banner', visitor.getByRole('banner')],
-        ['role=navigation', visitor.getByRole('navigation')],
-      ]) {
-        const n = await locator.count();
-        assert(n === 1, `expected one ${what}, found ${n}`);
-      }
-      const lang = await visitor.locator('html').getAttribute('lang');
-      assert(lang && lang.trim(), 'html has no lang attribute');
-      return `lang="${lang}"`;
-    });
-
-    await check('screenshot public-phone.png', async () => {
-      await visitor.screenshot({ path: path.join(SHOTS, 'public-phone.png'), fullPage: true });
-    });
-
-    await check('screenshot public-desktop.png (1280x900)', async () => {
-      await visitor.setViewportSize({ width: 1280, height: 900 });
-      await noHorizontalOverflow(visitor);
-      await visitor.screenshot({ path: path.join(SHOTS, 'public-desktop.png'), fullPage: true });
-    });
-
-    await check('dark colour scheme applies; screenshot public-dark.png (375x740)', async () => {
-      const background = () => visitor.evaluate(() => getComputedStyle(document.body).backgroundColor);
-      await visitor.emulateMedia({ colorScheme: 'light' });
-      const light = await background();
-      await visitor.setViewportSize({ width: 375, height: 740 });
-      await visitor.emulateMedia({ colorScheme: 'dark' });
-      const dark = await background();
-      assert(light !== dark, `body background is ${light} in both schemes`);
-      await noHorizontalOverflow(visitor);
-      await visitor.screenshot({ path: path.join(SHOTS, 'public-dark.png'), fullPage: true });
-      await visitor.emulateMedia({ colorScheme: 'light' });
-      return `${light} -> ${dark}`;
-    });
-
-    // ------------------------------------------------------------ 6. the internal page and the console on a phone
-    await check('signed-in /internal shows "Billing backend" with the "internal" tag', async () => {
-      const res = await admin.goto('/internal');
-      assert(res.status() === 200 && pathOf(admin) === '/internal', `GET /internal -> ${res.status()} ${admin.url()}`);
-      const row = admin.locator('.row', { has: admin.locator('.name', { hasText: 'Billing backend' }) });
-      await row.waitFor({ state: 'visible' });
-      const tag = row.locator('.tag', { hasText: 'internal' });
-      assert(await tag.isVisible(), 'no visible "internal" tag on the Billing backend row');
-    });
-
-    await check('internal banner reads "Minor Service Outage" (API partial, Billing backend operational)', async () => {
-      const text = await bannerText(admin);
-      assert(text === 'Minor Service Outage', `banner reads ${JSON.stringify(text)}`);
-    });
-
-    await check('screenshot internal.png', async () => {
-      await admin.screenshot({ path: path.join(SHOTS, 'internal.png'), fullPage: true });
-    });
-
-    await check('console /admin at 375 px has no horizontal overflow; screenshot admin-phone.png', async () => {
-      await admin.setViewportSize({ width: 375, height: 740 });
-      await admin.goto('/admin');
-      const detail = await noHorizontalOverflow(admin);
-      await admin.screenshot({ path: path.join(SHOTS, 'admin-phone.png'), fullPage: true });
-      await admin.setViewportSize({ width: 1280, height: 900 });
-      return detail;
-    });
-
-    // ------------------------------------------------------------ 7. who may see and do what
-    await check('anonymous /internal ends on /admin/login', async () => {
-      await visitor.goto('/internal');
-      assert(pathOf(visitor) === '/admin/login', `ended on ${visitor.url()}`);
-      const text = await visitor.evaluate(() => document.body.innerText);
-      assert(!text.includes('Billing backend'), 'the sign-in page mentions "Billing backend"');
-    });
-
-    await check('viewer signs in and is sent back to /internal, which works', async () => {
-      if (pathOf(visitor) !== '/admin/login') await visitor.goto('/admin/login?next=%2Finternal');
-      await signIn(visitor, VIEWER);
-      assert(pathOf(visitor) === '/internal', `ended on ${visitor.url()}`);
-      await visitor.locator('.row .name', { hasText: 'Billing backend' }).waitFor({ state: 'visible' });
-    });
-
-    await check('viewer /admin shows no "New component" link and no status controls', async () => {
-      await visitor.goto('/admin');
-      assert(pathOf(visitor) === '/admin', `ended on ${visitor.url()}`);
-      await visitor.locator('.admin-row .name', { hasText: /^API$/ }).waitFor({ state: 'visible' });
-      const links = await visitor.getByRole('link', { name: 'New component' }).count();
-      assert(links === 0, `found ${links} "New component" link(s)`);
-      const selects = await visitor.locator('select').count();
-      assert(selects === 0, `found ${selects} <select> element(s)`);
-      const labelled = await visitor.getByLabel(/^Status of /).count();
-      assert(labelled === 0, `found ${labelled} "Status of ..." control(s)`);
-      const buttons = await visitor.getByRole('button', { name: /^Set status of / }).count();
-      assert(buttons === 0, `found ${buttons} "Set status of ..." button(s)`);
-    });
-
-    await check('viewer opening /admin/components/new directly is refused', async () => {
-      const res = await visitor.goto('/admin/components/new');
-      assert(res.status() === 403, `GET /admin/components/new answered ${res.status()}`);
-      const forms = await visitor.getByRole('button', { name: 'Create component' }).count();
-      assert(forms === 0, 'the component form is shown to a viewer');
-    });
-
-    // ------------------------------------------------------------ 8. HTML in a name stays text
-    await check('admin creates a component named with a <script> tag', async () => {
-      await createComponent(admin, { name: XSS_NAME });
-    });
-
-    const xssContext = await newContext('xss', { viewport: { width: 1280, height: 900 } });
-    const xssVisitor = await xssContext.newPage();
-    for (const [label, page, url] of [['public /', xssVisitor, '/'], ['console /admin', admin, '/admin']]) {
-      await check(`${label}: the <script> name is shown as text and does not run`, async () => {
-        const res = await page.goto(url);
-        assert(res.status() === 200, `GET ${url} answered ${res.status()}`);
-        const ran = await page.evaluate(() => typeof window.__xss !== 'undefined');
-        assert(!ran, 'window.__xss is defined: the script ran');
-        const name = page.locator('.name', { hasText: 'Evil' }).first();
-        await name.waitFor({ state: 'visible' });
-        const text = (await name.innerText()).trim();
-        assert(text === XSS_NAME, `name shows as ${JSON.stringify(text)}`);
-        await page.getByText(XSS_NAME, { exact: true }).first().waitFor({ state: 'visible' });
-        const html = await res.text();
-        assert(!html.includes('<script>window.__xss'), 'the response HTML contains the raw <script> tag');
-        assert(html.includes('&lt;script&gt;window.__xss'), 'the response HTML does not contain the escaped name');
-        const scripts = await page.locator('script').count();
-        assert(scripts === 0, `the page has ${scripts} <script> element(s)`);
-      });
+  await check('public page has landmarks main, header (banner), nav and html[lang]', async () => {
+    for (const [what, locator] of [
+      ['<main>', visitor.locator('main')],
+      ['<header>', visitor.locator('body > header')],
+      ['<nav>', visitor.locator('nav')],
+      ['role=main', visitor.getByRole('main')],
+      ['role=banner', visitor.getByRole('banner')],
+      ['role=navigation', visitor.getByRole('navigation')],
+    ]) {
+      const n = await locator.count();
+      assert(n === 1, `expected one ${what}, found ${n}`);
     }
+    const lang = await visitor.locator('html').getAttribute('lang');
+    assert(lang && lang.trim(), 'html has no lang attribute');
+    return `lang="${lang}"`;
+  });
 
-    await check('no console errors or uncaught exceptions in the browser', async () => {
-      assert(browserErrors.length === 0, browserErrors.join('\n'));
+  await check('screenshot public-phone.png', async () => {
+    await visitor.screenshot({ path: path.join(SHOTS, 'public-phone.png'), fullPage: true });
+  });
+
+  await check('screenshot public-desktop.png (1280x900)', async () => {
+    await visitor.setViewportSize({ width: 1280, height: 900 });
+    await noHorizontalOverflow(visitor);
+    await visitor.screenshot({ path: path.join(SHOTS, 'public-desktop.png'), fullPage: true });
+  });
+
+  await check('dark colour scheme applies; screenshot public-dark.png (375x740)', async () => {
+    const background = () => visitor.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    await visitor.emulateMedia({ colorScheme: 'light' });
+    const light = await background();
+    await visitor.setViewportSize({ width: 375, height: 740 });
+    await visitor.emulateMedia({ colorScheme: 'dark' });
+    const dark = await background();
+    assert(light !== dark, `body background is ${light} in both schemes`);
+    await noHorizontalOverflow(visitor);
+    await visitor.screenshot({ path: path.join(SHOTS, 'public-dark.png'), fullPage: true });
+    await visitor.emulateMedia({ colorScheme: 'light' });
+    return `${light} -> ${dark}`;
+  });
+
+  // ------------------------------------------------------------ 6. the internal page and the console on a phone
+  await check('signed-in /internal shows "Billing backend" with the "internal" tag', async () => {
+    const res = await admin.goto('/internal');
+    assert(res.status() === 200 && pathOf(admin) === '/internal', `GET /internal -> ${res.status()} ${admin.url()}`);
+    const row = admin.locator('.row', { has: admin.locator('.name', { hasText: 'Billing backend' }) });
+    await row.waitFor({ state: 'visible' });
+    const tag = row.locator('.tag', { hasText: 'internal' });
+    assert(await tag.isVisible(), 'no visible "internal" tag on the Billing backend row');
+  });
+
+  await check('internal banner reads "Minor Service Outage" (API partial, Billing backend operational)', async () => {
+    const text = await bannerText(admin);
+    assert(text === 'Minor Service Outage', `banner reads ${JSON.stringify(text)}`);
+  });
+
+  await check('screenshot internal.png', async () => {
+    await admin.screenshot({ path: path.join(SHOTS, 'internal.png'), fullPage: true });
+  });
+
+  await check('console /admin at 375 px has no horizontal overflow; screenshot admin-phone.png', async () => {
+    await admin.setViewportSize({ width: 375, height: 740 });
+    await admin.goto('/admin');
+    const detail = await noHorizontalOverflow(admin);
+    await admin.screenshot({ path: path.join(SHOTS, 'admin-phone.png'), fullPage: true });
+    await admin.setViewportSize({ width: 1280, height: 900 });
+    return detail;
+  });
+
+  // ------------------------------------------------------------ 7. who may see and do what
+  await check('anonymous /internal ends on /admin/login', async () => {
+    await visitor.goto('/internal');
+    assert(pathOf(visitor) === '/admin/login', `ended on ${visitor.url()}`);
+    const text = await visitor.evaluate(() => document.body.innerText);
+    assert(!text.includes('Billing backend'), 'the sign-in page mentions "Billing backend"');
+  });
+
+  await check('viewer signs in and is sent back to /internal, which works', async () => {
+    if (pathOf(visitor) !== '/admin/login') await visitor.goto('/admin/login?next=%2Finternal');
+    await signIn(visitor, VIEWER);
+    assert(pathOf(visitor) === '/internal', `ended on ${visitor.url()}`);
+    await visitor.locator('.row .name', { hasText: 'Billing backend' }).waitFor({ state: 'visible' });
+  });
+
+  await check('viewer /admin shows no "New component" link and no status controls', async () => {
+    await visitor.goto('/admin');
+    assert(pathOf(visitor) === '/admin', `ended on ${visitor.url()}`);
+    await visitor.locator('.admin-row .name', { hasText: /^API$/ }).waitFor({ state: 'visible' });
+    const links = await visitor.getByRole('link', { name: 'New component' }).count();
+    assert(links === 0, `found ${links} "New component" link(s)`);
+    const selects = await visitor.locator('select').count();
+    assert(selects === 0, `found ${selects} <select> element(s)`);
+    const labelled = await visitor.getByLabel(/^Status of /).count();
+    assert(labelled === 0, `found ${labelled} "Status of ..." control(s)`);
+    const buttons = await visitor.getByRole('button', { name: /^Set status of / }).count();
+    assert(buttons === 0, `found ${buttons} "Set status of ..." button(s)`);
+  });
+
+  await check('viewer opening /admin/components/new directly is refused', async () => {
+    const res = await visitor.goto('/admin/components/new');
+    assert(res.status() === 403, `GET /admin/components/new answered ${res.status()}`);
+    const forms = await visitor.getByRole('button', { name: 'Create component' }).count();
+    assert(forms === 0, 'the component form is shown to a viewer');
+  });
+
+  // ------------------------------------------------------------ 8. HTML in a name stays text
+  await check('admin creates a component named with a <script> tag', async () => {
+    await createComponent(admin, { name: XSS_NAME });
+  });
+
+  const xssContext = await newContext('xss', { viewport: { width: 1280, height: 900 } });
+  const xssVisitor = await xssContext.newPage();
+  for (const [label, page, url] of [['public /', xssVisitor, '/'], ['console /admin', admin, '/admin']]) {
+    await check(`${label}: the <script> name is shown as text and does not run`, async () => {
+      const res = await page.goto(url);
+      assert(res.status() === 200, `GET ${url} answered ${res.status()}`);
+      const ran = await page.evaluate(() => typeof window.__xss !== 'undefined');
+      assert(!ran, 'window.__xss is defined: the script ran');
+      const name = page.locator('.name', { hasText: 'Evil' }).first();
+      await name.waitFor({ state: 'visible' });
+      const text = (await name.innerText()).trim();
+      assert(text === XSS_NAME, `name shows as ${JSON.stringify(text)}`);
+      await page.getByText(XSS_NAME, { exact: true }).first().waitFor({ state: 'visible' });
+      const html = await res.text();
+      assert(!html.includes('<script>window.__xss'), 'the response HTML contains the raw <script> tag');
+      assert(html.includes('&lt;script&gt;window.__xss'), 'the response HTML does not contain the escaped name');
+      const scripts = await page.locator('script').count();
+      assert(scripts === 0, `the page has ${scripts} <script> element(s)`);
     });
-  } catch (err) {
-    if (!(err instanceof Fatal)) {
-      failed += 1;
-      console.log(`FAIL - unexpected error: ${err?.stack ?? err}`);
-    } else {
-      console.log('       (stopping: later checks depend on this one)');
-    }
-    if (serverLog.trim()) {
-      console.log('--- last lines of the sitrep serve log ---');
-      console.log(serverLog.trim().split('\n').slice(-25).join('\n'));
-      console.log('---');
-    }
-  } finally {
-    await cleanup();
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
   }
 
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exitCode = failed === 0 && passed > 0 ? 0 : 1;
-}
-
-await main();
+  await check('no console errors or uncaught exceptions in the browser', async () => {
+    assert(browserErrors.length === 0, browserErrors.join('\n'));
+  });
+});

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Runs the end-to-end browser test (e2e.mjs) from any directory:
+# Runs the browser tests, e2e.mjs then incidents.mjs, from any directory:
 #   tests/browser/run.sh            # uses ../../target/debug/sitrep
 #   SITREP_BIN=/path/to/sitrep tests/browser/run.sh
+# Each script prints one line per check and its own "<script>: N passed,
+# M failed"; the very last line is the combined "N passed, M failed" of both.
+# Exits non-zero when either script fails (a script that dies before it
+# reports its totals counts as one failed check).
 # Installs Debian's chromium when /usr/bin/chromium is missing (needs root and
 # apt) and the pinned playwright-core when node_modules is missing. Never
 # downloads Playwright's own browsers.
@@ -22,4 +26,24 @@ if [[ ! -d node_modules ]]; then
   PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
 fi
 
-exec node e2e.mjs "$@"
+totals="$(mktemp "${TMPDIR:-/tmp}/sitrep-browser-totals.XXXXXX")"
+trap 'rm -f "$totals"' EXIT
+export BROWSER_TOTALS_FILE="$totals"
+
+status=0
+for script in e2e.mjs incidents.mjs; do
+  echo "# $script"
+  rc=0
+  node "$script" "$@" || rc=$?
+  if [[ $rc -ne 0 ]]; then status=1; fi
+  if ! grep -q "^$script " "$totals"; then
+    echo "FAIL - $script ended (exit $rc) without reporting its totals"
+    echo "$script 0 1" >>"$totals"
+    status=1
+  fi
+done
+
+read -r passed failed < <(awk '{ p += $2; f += $3 } END { print p + 0, f + 0 }' "$totals")
+if [[ $failed -ne 0 || $passed -eq 0 ]]; then status=1; fi
+echo "$passed passed, $failed failed"
+exit "$status"

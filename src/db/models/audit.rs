@@ -82,14 +82,22 @@ pub struct AuditFilter {
 }
 
 /// Entries matching `filter`, newest first, one page at a time.
-pub fn search(conn: &mut DbConn, filter: &AuditFilter, limit: i64, offset: i64) -> Result<Vec<AuditEntry>, StoreError> {
+pub fn search(
+    conn: &mut DbConn,
+    filter: &AuditFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<AuditEntry>, StoreError> {
     Ok(on_backend!(conn, |c| {
-        let mut query = audit_log::table.select(AuditEntry::as_select()).into_boxed();
+        let mut query = audit_log::table
+            .select(AuditEntry::as_select())
+            .into_boxed();
         if let Some(actor) = &filter.actor {
             query = query.filter(audit_log::actor.eq(actor.trim().to_lowercase()));
         }
         if let Some(action) = &filter.action {
-            query = query.filter(audit_log::action.like(format!("{}%", action.trim().replace('%', ""))));
+            query = query
+                .filter(audit_log::action.like(format!("{}%", action.trim().replace('%', ""))));
         }
         if let Some(subject_type) = &filter.subject_type {
             query = query.filter(audit_log::subject_type.eq(subject_type.trim()));
@@ -97,6 +105,10 @@ pub fn search(conn: &mut DbConn, filter: &AuditFilter, limit: i64, offset: i64) 
         if let Some(subject_id) = filter.subject_id {
             query = query.filter(audit_log::subject_id.eq(subject_id));
         }
-        query.order(audit_log::id.desc()).limit(limit).offset(offset).load(c)
+        query
+            .order(audit_log::id.desc())
+            .limit(limit)
+            .offset(offset)
+            .load(c)
     })?)
 }

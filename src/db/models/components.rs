@@ -329,11 +329,10 @@ pub fn status_changes_since(
         .load(c))?)
 }
 
-/// Sets a component's status inside the caller's write transaction (opens
-/// none of its own): the same status history, audit entry and revision bump
-/// as [`update`], for writes that change statuses as part of something larger
-/// (a maintenance starting or ending). Does nothing when the status is already
-/// `status`.
+/// Sets a component's status as part of a larger write (a maintenance
+/// starting or ending): the same status history, audit entry and revision
+/// bump as [`update`] (nested in the caller's transaction as a savepoint).
+/// Does nothing when the status is already `status`.
 pub fn set_status_in_tx(
     conn: &mut DbConn,
     actor: &str,
@@ -345,34 +344,14 @@ pub fn set_status_in_tx(
     if before.status == status {
         return Ok(before);
     }
-    let at = now();
-    on_backend!(conn, |c| diesel::update(components::table.find(id))
-        .set((
-            components::status.eq(status.as_str()),
-            components::updated_at.eq(at),
-        ))
-        .execute(c))?;
-    on_backend!(conn, |c| diesel::insert_into(
-        component_status_changes::table
-    )
-    .values((
-        component_status_changes::component_id.eq(id),
-        component_status_changes::from_status.eq(before.status.as_str()),
-        component_status_changes::to_status.eq(status.as_str()),
-        component_status_changes::changed_at.eq(at),
-        component_status_changes::incident_id.eq(incident_id),
-        component_status_changes::actor.eq(actor),
-    ))
-    .execute(c))?;
-    let after = get(conn, id)?;
-    audit::record(
+    update(
         conn,
         actor,
-        "component.update",
-        ("component", Some(id)),
-        Some(&before),
-        Some(&after),
-    )?;
-    revision::bump(conn)?;
-    Ok(after)
+        id,
+        ComponentChanges {
+            status: Some(status),
+            ..ComponentChanges::default()
+        },
+        incident_id,
+    )
 }

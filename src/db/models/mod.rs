@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod components;
 pub mod groups;
+pub mod history;
 pub mod incidents;
 pub mod maintenances;
 pub mod page_state;

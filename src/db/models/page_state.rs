@@ -1,6 +1,6 @@
 //! Everything a page snapshot is built from, read in one transaction.
 
-use super::{components, groups, incidents, revision};
+use super::{components, groups, incidents, maintenances, revision};
 use crate::db::{DbConn, StoreError};
 
 /// The published state of the page at one revision.
@@ -15,6 +15,8 @@ pub struct PageState {
     pub incidents: Vec<incidents::IncidentWithUpdates>,
     /// Every component's status changes of the last [`UPTIME_HISTORY_DAYS`], oldest first.
     pub status_changes: Vec<components::StatusChange>,
+    /// Maintenance not completed yet, plus the recently completed.
+    pub maintenances: Vec<maintenances::MaintenanceWithDetails>,
     /// When this state was read (UTC): "now" for the uptime bars.
     pub read_at: chrono::NaiveDateTime,
 }
@@ -36,6 +38,7 @@ pub fn load(conn: &mut DbConn) -> Result<PageState, StoreError> {
             groups: groups::list(conn)?,
             components: components::list(conn)?,
             incidents: incidents::for_page(conn, RECENT_INCIDENTS)?,
+            maintenances: maintenances::load_for_page(conn)?,
             status_changes: components::status_changes_since(
                 conn,
                 read_at - chrono::Duration::days(UPTIME_HISTORY_DAYS),

@@ -52,10 +52,20 @@ fn pretty(json: Option<String>) -> Option<String> {
 }
 
 /// `GET /admin/audit`
-pub async fn list(state: web::Data<AppState>, req: HttpRequest, staff: SignedIn, query: web::Query<AuditQuery>) -> HttpResponse {
+pub async fn list(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    staff: SignedIn,
+    query: web::Query<AuditQuery>,
+) -> HttpResponse {
     let result = async {
         staff.require(Permission::ReadAuditLog)?;
-        let clean = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+        let clean = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
         let filter = AuditFilter {
             actor: clean(&query.actor),
             action: clean(&query.action),
@@ -71,7 +81,11 @@ pub async fn list(state: web::Data<AppState>, req: HttpRequest, staff: SignedIn,
         let more = entries.len() as i64 > PAGE_SIZE;
         let link = |p: i64| {
             let mut url = format!("/admin/audit?page={p}");
-            for (k, v) in [("actor", &filter.actor), ("action", &filter.action), ("subject_type", &filter.subject_type)] {
+            for (k, v) in [
+                ("actor", &filter.actor),
+                ("action", &filter.action),
+                ("subject_type", &filter.subject_type),
+            ] {
                 if let Some(v) = v {
                     url.push_str(&format!("&{k}={}", crate::web::auth::urlencode(v)));
                 }

@@ -100,12 +100,15 @@ struct UpdateFields {
     time_zone: String,
 }
 
+/// `promised`: the incident's current next-update time; kept as the default
+/// while it is still ahead, so posting does not quietly move the promise.
 async fn update_fields(
     state: &AppState,
     staff: &Staff,
     page: &PageState,
     fields: Option<&Fields>,
     phase: Phase,
+    promised: Option<NaiveDateTime>,
 ) -> Result<UpdateFields, AppError> {
     let sets = state.db.run(phase_templates::list).await?;
     let chosen_set = fields.map_or(DEFAULT_SET.to_string(), |f| f.get("template").to_string());
@@ -146,7 +149,13 @@ async fn update_fields(
         })
         .collect();
     let zone = state.settings.time_zone;
-    let default_next = input_value(crate::db::now() + chrono::Duration::minutes(30), zone);
+    let now = crate::db::now();
+    let default_next = input_value(
+        promised
+            .filter(|p| *p > now)
+            .unwrap_or(now + chrono::Duration::minutes(30)),
+        zone,
+    );
     Ok(UpdateFields {
         phases: choices(&Phase::ALL, Some(phase), Phase::as_str, Phase::label),
         templates,
@@ -363,7 +372,7 @@ async fn new_page(
             m.priority(Impact::Minor, Urgency::Medium).as_str(),
             m.priority(Impact::None, Urgency::Low).as_str()
         ),
-        update: update_fields(state, staff, &page, fields, phase).await?,
+        update: update_fields(state, staff, &page, fields, phase, None).await?,
         error: None,
     })
 }
@@ -571,7 +580,7 @@ async fn show_page(
         can_edit: staff.can(Permission::EditIncident),
         can_post: staff.can(Permission::PostExternalUpdate)
             || staff.can(Permission::PostInternalUpdate),
-        update: update_fields(state, staff, &page, fields, phase).await?,
+        update: update_fields(state, staff, &page, fields, phase, inc.next_update_by).await?,
         incident: incident_view(
             &incident,
             Audience::Internal,

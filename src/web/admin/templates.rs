@@ -58,7 +58,11 @@ fn fields_of(lookup: impl Fn(Phase, Audience) -> String) -> Vec<TextField> {
                 label: format!(
                     "{} — {}",
                     phase.label(),
-                    if audience == Audience::External { "external (customers)" } else { "internal (staff)" }
+                    if audience == Audience::External {
+                        "external (customers)"
+                    } else {
+                        "internal (staff)"
+                    }
                 ),
                 body: lookup(phase, audience),
             });
@@ -68,7 +72,9 @@ fn fields_of(lookup: impl Fn(Phase, Audience) -> String) -> Vec<TextField> {
 }
 
 /// Parses and checks a submitted set: name, description and eight texts.
-pub fn parse_set(form: &BTreeMap<String, String>) -> Result<(String, String, Vec<PhaseText>), Invalid> {
+pub fn parse_set(
+    form: &BTreeMap<String, String>,
+) -> Result<(String, String, Vec<PhaseText>), Invalid> {
     let get = |k: &str| form.get(k).map(String::as_str).unwrap_or("");
     let name = Name::parse("template set", get("name"))?.into_string();
     let description = Description::parse("template set", get("description"))?.into_string();
@@ -77,16 +83,37 @@ pub fn parse_set(form: &BTreeMap<String, String>) -> Result<(String, String, Vec
         for audience in [Audience::External, Audience::Internal] {
             let body = get(&field_name(phase, audience)).trim().to_string();
             if body.chars().count() > 10_000 {
-                return Err(Invalid::new(format!("The {} {} text is too long: keep it to 10000 characters.", phase.label(), audience.as_str())));
+                return Err(Invalid::new(format!(
+                    "The {} {} text is too long: keep it to 10000 characters.",
+                    phase.label(),
+                    audience.as_str()
+                )));
             }
-            check(&body).map_err(|e| Invalid::new(format!("{} ({}): {}", phase.label(), audience.as_str(), e.0)))?;
-            texts.push(PhaseText { phase, audience, body });
+            check(&body).map_err(|e| {
+                Invalid::new(format!(
+                    "{} ({}): {}",
+                    phase.label(),
+                    audience.as_str(),
+                    e.0
+                ))
+            })?;
+            texts.push(PhaseText {
+                phase,
+                audience,
+                body,
+            });
         }
     }
     Ok((name, description, texts))
 }
 
-fn render_form(state: &AppState, req: &HttpRequest, staff: &Staff, status: StatusCode, page: FormPage) -> HttpResponse {
+fn render_form(
+    state: &AppState,
+    req: &HttpRequest,
+    staff: &Staff,
+    status: StatusCode,
+    page: FormPage,
+) -> HttpResponse {
     html::render(state, req, Some(staff), status, "admin/template_form", page)
 }
 
@@ -97,7 +124,12 @@ pub struct ListQuery {
 }
 
 /// `GET /admin/templates`
-pub async fn list(state: web::Data<AppState>, req: HttpRequest, staff: SignedIn, query: web::Query<ListQuery>) -> HttpResponse {
+pub async fn list(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    staff: SignedIn,
+    query: web::Query<ListQuery>,
+) -> HttpResponse {
     let result = async {
         let sets = state.db.run(phase_templates::list).await?;
         Ok(html::render(
@@ -122,7 +154,12 @@ pub async fn list(state: web::Data<AppState>, req: HttpRequest, staff: SignedIn,
 }
 
 /// `GET /admin/templates/new?from=ID` — a new set, starting from an existing one.
-pub async fn new_form(state: web::Data<AppState>, req: HttpRequest, staff: SignedIn, query: web::Query<ListQuery>) -> HttpResponse {
+pub async fn new_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    staff: SignedIn,
+    query: web::Query<ListQuery>,
+) -> HttpResponse {
     let result = async {
         staff.require(Permission::ManageTemplates)?;
         let from = query.from;
@@ -139,7 +176,10 @@ pub async fn new_form(state: web::Data<AppState>, req: HttpRequest, staff: Signe
             action: "/admin/templates".into(),
             name: String::new(),
             description: String::new(),
-            fields: fields_of(|p, a| base.as_ref().map_or(String::new(), |b| b.text(p, a).to_string())),
+            fields: fields_of(|p, a| {
+                base.as_ref()
+                    .map_or(String::new(), |b| b.text(p, a).to_string())
+            }),
             error: None,
             submit: "Create template set",
         };
@@ -173,16 +213,30 @@ async fn save(
     match outcome {
         Ok(()) => Ok(see_other("/admin/templates?done=saved")),
         Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))) => {
-            let status = if matches!(err, AppError::Conflict(_)) { StatusCode::CONFLICT } else { StatusCode::UNPROCESSABLE_ENTITY };
+            let status = if matches!(err, AppError::Conflict(_)) {
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
             let get = |k: &str| form.get(k).cloned().unwrap_or_default();
             let page = FormPage {
-                title: if existing.is_some() { "Edit template set".into() } else { "New template set".into() },
-                action: existing.map_or("/admin/templates".into(), |id| format!("/admin/templates/{id}")),
+                title: if existing.is_some() {
+                    "Edit template set".into()
+                } else {
+                    "New template set".into()
+                },
+                action: existing.map_or("/admin/templates".into(), |id| {
+                    format!("/admin/templates/{id}")
+                }),
                 name: get("name"),
                 description: get("description"),
                 fields: fields_of(|p, a| get(&field_name(p, a))),
                 error: Some(err.message()),
-                submit: if existing.is_some() { "Save template set" } else { "Create template set" },
+                submit: if existing.is_some() {
+                    "Save template set"
+                } else {
+                    "Create template set"
+                },
             };
             Ok(render_form(state, req, staff, status, page))
         }
@@ -195,17 +249,30 @@ fn staff_can(staff: &Staff) -> Result<(), AppError> {
 }
 
 /// `POST /admin/templates`
-pub async fn create(state: web::Data<AppState>, req: HttpRequest, staff: SignedIn, form: CsrfForm<BTreeMap<String, String>>) -> HttpResponse {
+pub async fn create(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    staff: SignedIn,
+    form: CsrfForm<BTreeMap<String, String>>,
+) -> HttpResponse {
     let result = save(&state, &req, &staff.0, None, form.0).await;
     html::page(&state, &req, Some(&staff.0), result)
 }
 
 /// `GET /admin/templates/{id}`
-pub async fn edit_form(state: web::Data<AppState>, req: HttpRequest, staff: SignedIn, id: web::Path<i64>) -> HttpResponse {
+pub async fn edit_form(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    staff: SignedIn,
+    id: web::Path<i64>,
+) -> HttpResponse {
     let id = id.into_inner();
     let result = async {
         staff.require(Permission::ManageTemplates)?;
-        let set = state.db.run(move |conn| phase_templates::get(conn, id)).await?;
+        let set = state
+            .db
+            .run(move |conn| phase_templates::get(conn, id))
+            .await?;
         let page = FormPage {
             title: format!("Edit {}", set.name),
             action: format!("/admin/templates/{id}"),

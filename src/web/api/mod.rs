@@ -5,8 +5,8 @@
 pub mod components;
 pub mod groups;
 pub mod incidents;
-pub mod templates;
 pub mod maintenances;
+pub mod templates;
 
 use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};

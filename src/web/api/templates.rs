@@ -71,8 +71,14 @@ fn as_form(input: &TemplateSetInput) -> BTreeMap<String, String> {
     form.insert("name".to_string(), input.name.clone());
     form.insert("description".to_string(), input.description.clone());
     for (phase, texts) in &input.texts {
-        form.insert(format!("{}_external", phase.as_str()), texts.external.clone());
-        form.insert(format!("{}_internal", phase.as_str()), texts.internal.clone());
+        form.insert(
+            format!("{}_external", phase.as_str()),
+            texts.external.clone(),
+        );
+        form.insert(
+            format!("{}_internal", phase.as_str()),
+            texts.internal.clone(),
+        );
     }
     form
 }
@@ -88,7 +94,11 @@ pub async fn list(state: web::Data<AppState>, caller: ApiCaller) -> Result<HttpR
 /// Create a template set.
 #[utoipa::path(post, path = "/api/v1/templates", tag = "templates", request_body = TemplateSetInput,
     responses((status = 201, body = TemplateSetView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create(state: web::Data<AppState>, caller: ApiCaller, payload: web::Payload) -> Result<HttpResponse, AppError> {
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
     caller.require(Permission::ManageTemplates)?;
     let input: TemplateSetInput = body::parse_json(&body::read(payload).await?, "template_set")?;
     let (name, description, texts) = parse_set(&as_form(&input))?;
@@ -102,17 +112,29 @@ pub async fn create(state: web::Data<AppState>, caller: ApiCaller, payload: web:
 
 /// One template set.
 #[utoipa::path(get, path = "/api/v1/templates/{id}", tag = "templates", responses((status = 200, body = TemplateSetView), (status = 404, body = ErrorBody)))]
-pub async fn show(state: web::Data<AppState>, caller: ApiCaller, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+pub async fn show(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     caller.require(Permission::ViewInternal)?;
     let id = id.into_inner();
-    let set = state.db.run(move |conn| phase_templates::get(conn, id)).await?;
+    let set = state
+        .db
+        .run(move |conn| phase_templates::get(conn, id))
+        .await?;
     Ok(HttpResponse::Ok().json(view(set)))
 }
 
 /// Replace a template set's name, description and texts.
 #[utoipa::path(put, path = "/api/v1/templates/{id}", tag = "templates", request_body = TemplateSetInput,
     responses((status = 200, body = TemplateSetView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn replace(state: web::Data<AppState>, caller: ApiCaller, id: web::Path<i64>, payload: web::Payload) -> Result<HttpResponse, AppError> {
+pub async fn replace(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    id: web::Path<i64>,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
     caller.require(Permission::ManageTemplates)?;
     let input: TemplateSetInput = body::parse_json(&body::read(payload).await?, "template_set")?;
     let (name, description, texts) = parse_set(&as_form(&input))?;

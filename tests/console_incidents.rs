@@ -64,6 +64,17 @@ async fn a_communication_manager_opens_an_incident_from_the_template_with_a_prev
     let (_, page) = app.get_page(&location).await;
     assert!(page.contains("Incident opened."));
     assert!(page.contains("Next update promised by"));
+    assert!(
+        page.contains("data-due=\"2030-01-01T10:00:00.000Z\""),
+        "the live countdown knows the promise"
+    );
+    assert!(page.contains("<script src=\"/static/console.js\" defer>"));
+    let script = reqwest::get(app.url("/static/console.js")).await.unwrap();
+    assert_eq!(
+        script.headers()["content-type"],
+        "application/javascript; charset=utf-8"
+    );
+    assert!(script.text().await.unwrap().contains("overdue by"));
     assert!(page.contains("P1"));
     let (_, public) = app.get_page("/").await;
     assert!(public.contains("We are looking into checkout errors."));

@@ -76,6 +76,14 @@ impl Templates {
     }
 }
 
+/// A static asset shipped in `templates/static/` (the console's script).
+pub fn static_asset(name: &str) -> Option<std::borrow::Cow<'static, [u8]>> {
+    if name.contains("..") {
+        return None;
+    }
+    EmbeddedTemplates::get(&format!("static/{name}")).map(|f| f.data)
+}
+
 /// HTML templates are every `.hbs` file except the phase texts (markdown).
 fn is_html_template(file: &str) -> bool {
     file.ends_with(".hbs") && !file.starts_with("phases/")

@@ -148,6 +148,7 @@ impl Application {
                     web::scope("")
                         .wrap(TracingLogger::default())
                 .route("/healthz", web::get().to(pages::healthz))
+                .route("/static/console.js", web::get().to(pages::console_script))
                 .route("/readyz", web::get().to(pages::readyz))
                 .route("/maintenance.ics", web::get().to(calendar::maintenance_ics))
                 .route("/internal", web::get().to(pages::internal_page))

@@ -191,6 +191,17 @@ pub async fn internal_incident(
     super::html::page(&state, &req, Some(&staff.0), result)
 }
 
+/// `GET /static/console.js` — the console's small progressive enhancement.
+pub async fn console_script() -> HttpResponse {
+    match crate::render::static_asset("console.js") {
+        Some(bytes) => HttpResponse::Ok()
+            .content_type("application/javascript; charset=utf-8")
+            .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+            .body(bytes.into_owned()),
+        None => HttpResponse::NotFound().finish(),
+    }
+}
+
 /// `GET /healthz` — the process is up.
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain").body("ok\n")

@@ -227,15 +227,42 @@ struct OpenIncidentRow {
     view: IncidentView,
     priority: &'static str,
     next_update: Option<String>,
+    countdown: Option<String>,
+    next_update_iso: Option<String>,
     overdue: bool,
 }
 
 #[derive(Serialize)]
 struct ListPage {
     title: &'static str,
+    /// Loads the live countdown script.
+    countdown_script: bool,
     open: Vec<OpenIncidentRow>,
     resolved: Vec<IncidentView>,
     can_open: bool,
+}
+
+/// The promised next update, as the console shows it.
+struct Promise {
+    at: Option<String>,
+    at_iso: Option<String>,
+    countdown: Option<String>,
+    overdue: bool,
+}
+
+impl Promise {
+    fn new(next: Option<NaiveDateTime>, now: NaiveDateTime, zone: chrono_tz::Tz) -> Promise {
+        let (countdown, overdue) = match next.map(|n| countdown(n, now)) {
+            Some((text, overdue)) => (Some(text), overdue),
+            None => (None, false),
+        };
+        Promise {
+            at: next.map(|n| local(n, zone)),
+            at_iso: next.map(crate::render::statuspage::timestamp),
+            countdown,
+            overdue,
+        }
+    }
 }
 
 /// "Due in 12 min" or "overdue by 5 min".
@@ -268,24 +295,15 @@ pub async fn list(state: web::Data<AppState>, req: HttpRequest, staff: SignedIn)
             if i.incident.status == Phase::Resolved {
                 resolved.push(view);
             } else {
-                let (next_update, overdue) = match i.incident.next_update_by {
-                    Some(next) => {
-                        let (text, overdue) = countdown(next, now);
-                        (
-                            Some(format!(
-                                "{} ({text})",
-                                local(next, state.settings.time_zone)
-                            )),
-                            overdue,
-                        )
-                    }
-                    None => (None, false),
-                };
+                let promise =
+                    Promise::new(i.incident.next_update_by, now, state.settings.time_zone);
                 open.push(OpenIncidentRow {
                     priority: i.incident.priority.as_str(),
                     view,
-                    next_update,
-                    overdue,
+                    next_update: promise.at,
+                    countdown: promise.countdown,
+                    next_update_iso: promise.at_iso,
+                    overdue: promise.overdue,
                 });
             }
         }
@@ -298,6 +316,7 @@ pub async fn list(state: web::Data<AppState>, req: HttpRequest, staff: SignedIn)
             "admin/incidents",
             ListPage {
                 title: "Incidents",
+                countdown_script: true,
                 open,
                 resolved,
                 can_open: staff.0.can(Permission::OpenIncident),
@@ -507,6 +526,8 @@ pub async fn create(
 #[derive(Serialize)]
 struct ShowPage {
     title: String,
+    countdown_script: bool,
+    countdown: Option<String>,
     incident: IncidentView,
     notice: Option<&'static str>,
     next_update: Option<String>,
@@ -542,25 +563,19 @@ async fn show_page(
             Phase::Identified => Phase::Monitoring,
             _ => Phase::Resolved,
         });
-    let (next_update, overdue) = match inc.next_update_by {
-        Some(next) => {
-            let (text, overdue) = countdown(next, crate::db::now());
-            (
-                Some(format!(
-                    "{} ({text})",
-                    local(next, state.settings.time_zone)
-                )),
-                overdue,
-            )
-        }
-        None => (None, false),
-    };
+    let promise = Promise::new(
+        inc.next_update_by,
+        crate::db::now(),
+        state.settings.time_zone,
+    );
     Ok(ShowPage {
         title: inc.name.clone(),
+        countdown_script: true,
+        countdown: promise.countdown,
         notice: None,
-        next_update,
-        overdue,
-        next_update_iso: inc.next_update_by.map(crate::render::statuspage::timestamp),
+        next_update: promise.at,
+        overdue: promise.overdue,
+        next_update_iso: promise.at_iso,
         client_impact: inc.client_impact.clone(),
         business_critical: inc.business_critical,
         checklist: inc.checklist.clone(),

@@ -46,6 +46,11 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Email: send a test message through the configured relay or mail folder.
+    Mail {
+        #[command(subcommand)]
+        command: crate::notify::command::MailCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -91,6 +96,7 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
     let settings = Settings::load(cli.config.as_deref())?;
     crate::telemetry::init(settings.json_logs);
     match cli.command {
+        Command::Mail { command } => crate::notify::command::run(settings, command),
         Command::Serve => {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()

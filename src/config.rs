@@ -33,6 +33,10 @@ pub struct RawSettings {
     /// Whether this instance runs the maintenance scheduler (scale-out
     /// deployments may run it on one instance only; moves apply once either way).
     pub scheduler: bool,
+    /// Whether this instance runs the email sender (the outbox worker).
+    pub worker: bool,
+    /// How many SMTP connections the sender keeps open at once.
+    pub smtp_connections: u32,
     pub session_hours: u32,
     pub login_burst: u32,
     pub login_per_minute: u32,
@@ -62,6 +66,8 @@ impl Default for RawSettings {
             revision_poll_ms: 500,
             scheduler_interval_ms: 5000,
             scheduler: true,
+            worker: true,
+            smtp_connections: 4,
             session_hours: 12,
             login_burst: 10,
             login_per_minute: 10,
@@ -148,6 +154,8 @@ pub struct Settings {
     pub revision_poll: Duration,
     pub scheduler_interval: Duration,
     pub scheduler: bool,
+    pub worker: bool,
+    pub smtp_connections: usize,
     pub session_lifetime: chrono::Duration,
     pub login_burst: u32,
     pub login_per_minute: u32,
@@ -257,6 +265,12 @@ impl Settings {
                 raw.scheduler_interval_ms
             );
         }
+        if raw.smtp_connections == 0 || raw.smtp_connections > 64 {
+            bail!(
+                "SITREP_SMTP_CONNECTIONS must be between 1 and 64 (got {})",
+                raw.smtp_connections
+            );
+        }
         if raw.session_hours == 0 {
             bail!("SITREP_SESSION_HOURS must be at least 1");
         }
@@ -288,6 +302,8 @@ impl Settings {
             revision_poll: Duration::from_millis(raw.revision_poll_ms),
             scheduler_interval: Duration::from_millis(raw.scheduler_interval_ms),
             scheduler: raw.scheduler,
+            worker: raw.worker,
+            smtp_connections: raw.smtp_connections as usize,
             session_lifetime: chrono::Duration::hours(i64::from(raw.session_hours)),
             login_burst: raw.login_burst,
             login_per_minute: raw.login_per_minute,

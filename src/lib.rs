@@ -12,6 +12,8 @@ pub mod db;
 pub mod domain;
 /// The error policy and the one error type that maps to HTTP responses.
 pub mod error;
+/// The email outbox: notifications, deliveries, the mail sender and its worker.
+pub mod notify;
 /// Handlebars registries, Statuspage JSON views and the in-memory page snapshots.
 pub mod render;
 /// The maintenance scheduler: starts and ends maintenance windows on a timer.

@@ -10,6 +10,8 @@ mod cli;
 mod console_incidents;
 mod history;
 mod incidents;
+mod mail;
 mod maintenance;
+mod milestones;
 mod pages;
 mod scale_out;

@@ -21,6 +21,14 @@ need_packages() {
 
 need_packages libsqlite3-dev libpq-dev postgresql
 
+# The email tests run against postfix's smtp-sink: preseed postfix so its
+# install asks nothing, and keep postfix's own mail service stopped.
+if ! dpkg -s postfix >/dev/null 2>&1; then
+  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+  need_packages postfix
+fi
+service postfix stop >/dev/null 2>&1 || true
+
 # The maintenance calendar and history feed tests also read /maintenance.ics,
 # /history.rss and /history.atom with Python's icalendar and feedparser.
 if ! python3 -c 'import feedparser, icalendar' >/dev/null 2>&1; then

@@ -118,6 +118,24 @@ diesel::table! {
         created_by -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        failure_occurred_at -> Nullable<Timestamp>,
+        operations_notified_at -> Nullable<Timestamp>,
+        operations_on_site_at -> Nullable<Timestamp>,
+        second_level_on_site_at -> Nullable<Timestamp>,
+        services_restored_at -> Nullable<Timestamp>,
+        closed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    incident_milestones (id) {
+        id -> BigInt,
+        incident_id -> BigInt,
+        milestone -> Text,
+        at -> Nullable<Timestamp>,
+        set_by -> Text,
+        set_at -> Timestamp,
+        live -> Bool,
     }
 }
 
@@ -171,6 +189,7 @@ diesel::table! {
 diesel::joinable!(incident_components -> incidents (incident_id));
 diesel::joinable!(incident_components -> components (component_id));
 diesel::joinable!(incident_updates -> incidents (incident_id));
+diesel::joinable!(incident_milestones -> incidents (incident_id));
 diesel::joinable!(phase_templates -> phase_template_sets (set_id));
 
 diesel::table! {
@@ -218,6 +237,37 @@ diesel::joinable!(maintenance_components -> maintenances (maintenance_id));
 diesel::joinable!(maintenance_components -> components (component_id));
 diesel::joinable!(maintenance_updates -> maintenances (maintenance_id));
 
+diesel::table! {
+    notifications (id) {
+        id -> BigInt,
+        kind -> Text,
+        audience -> Text,
+        subject -> Nullable<Text>,
+        payload_json -> Text,
+        created_at -> Timestamp,
+        fanned_out_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    deliveries (id) {
+        id -> BigInt,
+        notification_id -> BigInt,
+        recipient -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        message_id -> Text,
+        last_error -> Nullable<Text>,
+        sent_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(deliveries -> notifications (notification_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     sessions,
@@ -230,9 +280,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     incidents,
     incident_components,
     incident_updates,
+    incident_milestones,
     phase_template_sets,
     phase_templates,
     maintenances,
     maintenance_components,
     maintenance_updates,
+    notifications,
+    deliveries,
 );

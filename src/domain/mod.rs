@@ -6,9 +6,12 @@
 pub mod email;
 pub mod incident;
 pub mod maintenance;
+pub mod metrics;
+pub mod milestone;
 pub mod page_status;
 pub mod role;
 pub mod status;
+pub mod support_hours;
 pub mod text;
 pub mod token;
 pub mod uptime;

@@ -84,9 +84,10 @@ pub fn static_asset(name: &str) -> Option<std::borrow::Cow<'static, [u8]>> {
     EmbeddedTemplates::get(&format!("static/{name}")).map(|f| f.data)
 }
 
-/// HTML templates are every `.hbs` file except the phase texts (markdown).
+/// HTML templates are every `.hbs` file except the phase texts (markdown) and
+/// the emails (their own registries in `notify::email`).
 fn is_html_template(file: &str) -> bool {
-    file.ends_with(".hbs") && !file.starts_with("phases/")
+    file.ends_with(".hbs") && !file.starts_with("phases/") && !file.starts_with("email/")
 }
 
 /// The shipped default phase texts: (phase, audience, body).

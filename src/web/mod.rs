@@ -210,6 +210,7 @@ impl Application {
                 .route("/admin/incidents/{id}", web::get().to(admin::incidents::show))
                 .route("/admin/incidents/{id}/updates", web::post().to(admin::incidents::post_update))
                 .route("/admin/incidents/{id}/edit", web::post().to(admin::incidents::edit))
+                .route("/admin/incidents/{id}/milestones", web::post().to(admin::incidents::set_milestones))
                 .route("/admin/audit", web::get().to(admin::audit::list))
                 .route("/admin/templates", web::get().to(admin::templates::list))
                 .route("/admin/templates", web::post().to(admin::templates::create))
@@ -237,6 +238,7 @@ impl Application {
 
         spawn_revision_poller(state.clone());
         crate::scheduler::spawn(state.clone());
+        crate::notify::worker::spawn(&settings, db.clone())?;
 
         Ok(Application {
             port,

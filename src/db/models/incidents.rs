@@ -9,10 +9,12 @@ use serde::{Deserialize, Serialize};
 use super::components::{self, ComponentChanges};
 use super::{audit, revision};
 use crate::db::schema::{
-    components as components_table, incident_components, incident_updates, incidents,
+    components as components_table, incident_components, incident_milestones, incident_updates,
+    incidents,
 };
 use crate::db::{now, DbConn, StoreError};
 use crate::domain::incident::{ChecklistAnswer, Impact, Phase, Priority, Urgency};
+use crate::domain::milestone::{check_order, Milestone};
 use crate::domain::status::ComponentStatus;
 use crate::domain::Invalid;
 use crate::on_backend;
@@ -38,6 +40,34 @@ pub struct Incident {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub component_ids: Vec<i64>,
+    pub failure_occurred_at: Option<NaiveDateTime>,
+    pub operations_notified_at: Option<NaiveDateTime>,
+    pub operations_on_site_at: Option<NaiveDateTime>,
+    pub second_level_on_site_at: Option<NaiveDateTime>,
+    pub services_restored_at: Option<NaiveDateTime>,
+    pub closed_at: Option<NaiveDateTime>,
+}
+
+impl Incident {
+    /// The Time Summary, in milestone order.
+    pub fn milestones(&self) -> Vec<(Milestone, Option<NaiveDateTime>)> {
+        Milestone::ALL
+            .into_iter()
+            .map(|m| (m, self.milestone(m)))
+            .collect()
+    }
+
+    pub fn milestone(&self, m: Milestone) -> Option<NaiveDateTime> {
+        match m {
+            Milestone::FailureOccurred => self.failure_occurred_at,
+            Milestone::OperationsNotified => self.operations_notified_at,
+            Milestone::OperationsOnSite => self.operations_on_site_at,
+            Milestone::SecondLevelOnSite => self.second_level_on_site_at,
+            Milestone::ServicesRestored => self.services_restored_at,
+            Milestone::Resolved => self.resolved_at,
+            Milestone::Closed => self.closed_at,
+        }
+    }
 }
 
 #[derive(Queryable, Selectable)]
@@ -60,6 +90,12 @@ struct Row {
     created_by: String,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    failure_occurred_at: Option<NaiveDateTime>,
+    operations_notified_at: Option<NaiveDateTime>,
+    operations_on_site_at: Option<NaiveDateTime>,
+    second_level_on_site_at: Option<NaiveDateTime>,
+    services_restored_at: Option<NaiveDateTime>,
+    closed_at: Option<NaiveDateTime>,
 }
 
 fn corrupt(what: &str, e: impl std::fmt::Display) -> StoreError {
@@ -88,6 +124,12 @@ impl Row {
             created_at: self.created_at,
             updated_at: self.updated_at,
             component_ids,
+            failure_occurred_at: self.failure_occurred_at,
+            operations_notified_at: self.operations_notified_at,
+            operations_on_site_at: self.operations_on_site_at,
+            second_level_on_site_at: self.second_level_on_site_at,
+            services_restored_at: self.services_restored_at,
+            closed_at: self.closed_at,
         })
     }
 }
@@ -451,6 +493,15 @@ pub fn create(
         let incident = get(conn, id)?;
         let update = insert_update(conn, actor, &incident, &new.first_update, &affected)?;
         move_to_phase(conn, &incident, &new.first_update)?;
+        let at = new.first_update.display_at.unwrap_or(at);
+        default_milestones(
+            conn,
+            actor,
+            id,
+            new.first_update.status,
+            at,
+            new.first_update.display_at.is_none(),
+        )?;
         let incident = get(conn, id)?;
         audit::record::<(), _>(
             conn,
@@ -478,6 +529,14 @@ pub fn post_update(
         let affected = apply_components(conn, actor, incident_id, &new.components)?;
         let update = insert_update(conn, actor, &before, &new, &affected)?;
         move_to_phase(conn, &before, &new)?;
+        default_milestones(
+            conn,
+            actor,
+            incident_id,
+            new.status,
+            new.display_at.unwrap_or_else(now),
+            new.display_at.is_none(),
+        )?;
         let after = get(conn, incident_id)?;
         audit::record(
             conn,
@@ -566,4 +625,157 @@ pub fn with_updates(conn: &mut DbConn, id: i64) -> Result<IncidentWithUpdates, S
     let incident = get(conn, id)?;
     let updates = updates(conn, id)?;
     Ok(IncidentWithUpdates { incident, updates })
+}
+
+/// One setting of a milestone: who, when, and whether live (the incident was
+/// still open) or filled in afterwards.
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = incident_milestones)]
+pub struct MilestoneRecord {
+    pub id: i64,
+    pub incident_id: i64,
+    pub milestone: String,
+    pub at: Option<NaiveDateTime>,
+    pub set_by: String,
+    pub set_at: NaiveDateTime,
+    pub live: bool,
+}
+
+fn write_milestone(
+    conn: &mut DbConn,
+    incident: i64,
+    m: Milestone,
+    at: Option<NaiveDateTime>,
+) -> Result<(), StoreError> {
+    on_backend!(conn, |c| {
+        let target = incidents::table.find(incident);
+        match m {
+            Milestone::FailureOccurred => diesel::update(target)
+                .set(incidents::failure_occurred_at.eq(at))
+                .execute(c),
+            Milestone::OperationsNotified => diesel::update(target)
+                .set(incidents::operations_notified_at.eq(at))
+                .execute(c),
+            Milestone::OperationsOnSite => diesel::update(target)
+                .set(incidents::operations_on_site_at.eq(at))
+                .execute(c),
+            Milestone::SecondLevelOnSite => diesel::update(target)
+                .set(incidents::second_level_on_site_at.eq(at))
+                .execute(c),
+            Milestone::ServicesRestored => diesel::update(target)
+                .set(incidents::services_restored_at.eq(at))
+                .execute(c),
+            Milestone::Resolved => diesel::update(target)
+                .set(incidents::resolved_at.eq(at))
+                .execute(c),
+            Milestone::Closed => diesel::update(target)
+                .set(incidents::closed_at.eq(at))
+                .execute(c),
+        }
+    })?;
+    Ok(())
+}
+
+fn record_milestone(
+    conn: &mut DbConn,
+    actor: &str,
+    incident: &Incident,
+    m: Milestone,
+    at: Option<NaiveDateTime>,
+    live: bool,
+) -> Result<(), StoreError> {
+    write_milestone(conn, incident.id, m, at)?;
+    on_backend!(conn, |c| diesel::insert_into(incident_milestones::table)
+        .values((
+            incident_milestones::incident_id.eq(incident.id),
+            incident_milestones::milestone.eq(m.as_str()),
+            incident_milestones::at.eq(at),
+            incident_milestones::set_by.eq(actor),
+            incident_milestones::set_at.eq(now()),
+            incident_milestones::live.eq(live),
+        ))
+        .execute(c))?;
+    Ok(())
+}
+
+/// Sets (or clears) milestones of the Time Summary; out-of-order values are
+/// refused with a message naming the two milestones that conflict.
+pub fn set_milestones(
+    conn: &mut DbConn,
+    actor: &str,
+    id: i64,
+    changes: Vec<(Milestone, Option<NaiveDateTime>)>,
+) -> Result<Incident, StoreError> {
+    conn.write_transaction(|conn| {
+        let before = get(conn, id)?;
+        let mut summary = before.milestones();
+        for (m, at) in &changes {
+            if let Some(slot) = summary.iter_mut().find(|(s, _)| s == m) {
+                slot.1 = *at;
+            }
+        }
+        check_order(&summary)?;
+        for (m, at) in changes {
+            if before.milestone(m) != at {
+                record_milestone(conn, actor, &before, m, at, before.resolved_at.is_none())?;
+            }
+        }
+        let after = get(conn, id)?;
+        audit::record(
+            conn,
+            actor,
+            "incident.milestones",
+            ("incident", Some(id)),
+            Some(&before.milestones()),
+            Some(&after.milestones()),
+        )?;
+        revision::bump(conn)?;
+        Ok(after)
+    })
+}
+
+/// Fills empty milestones that a phase implies, when that keeps the order:
+/// the first update means operations were notified; the failure started when
+/// the incident did; a resolved update means services were restored.
+/// `live` is false for backdated updates (backfilled incidents).
+fn default_milestones(
+    conn: &mut DbConn,
+    actor: &str,
+    id: i64,
+    phase: Phase,
+    at: NaiveDateTime,
+    live: bool,
+) -> Result<(), StoreError> {
+    let incident = get(conn, id)?;
+    let mut wanted = vec![
+        (Milestone::FailureOccurred, incident.started_at),
+        (Milestone::OperationsNotified, at),
+    ];
+    if phase == Phase::Resolved {
+        wanted.push((Milestone::ServicesRestored, at));
+    }
+    let mut summary = incident.milestones();
+    for (m, value) in wanted {
+        if incident.milestone(m).is_some() {
+            continue;
+        }
+        let mut candidate = summary.clone();
+        if let Some(slot) = candidate.iter_mut().find(|(s, _)| *s == m) {
+            slot.1 = Some(value);
+        }
+        if check_order(&candidate).is_ok() {
+            record_milestone(conn, actor, &incident, m, Some(value), live)?;
+            summary = candidate;
+        }
+    }
+    Ok(())
+}
+
+/// Every setting of every milestone of an incident, oldest first.
+pub fn milestone_history(conn: &mut DbConn, id: i64) -> Result<Vec<MilestoneRecord>, StoreError> {
+    Ok(on_backend!(conn, |c| incident_milestones::table
+        .select(MilestoneRecord::as_select())
+        .filter(incident_milestones::incident_id.eq(id))
+        .order(incident_milestones::id.asc())
+        .load(c))?)
 }

@@ -14,6 +14,7 @@ use crate::db::models::incidents::{self, IncidentChanges, IncidentWithUpdates, N
 use crate::db::models::page_state::{self, PageState};
 use crate::db::models::phase_templates::{self, DEFAULT_SET};
 use crate::domain::incident::{ChecklistAnswer, Impact, Phase, Urgency};
+use crate::domain::milestone::Milestone;
 use crate::domain::role::{Permission, Staff};
 use crate::domain::status::{Audience, ComponentStatus};
 use crate::error::AppError;
@@ -348,6 +349,7 @@ struct NewPage {
     priority_hint: String,
     update: UpdateFields,
     error: Option<String>,
+    error_time: Option<String>,
 }
 
 async fn new_page(
@@ -393,6 +395,7 @@ async fn new_page(
         ),
         update: update_fields(state, staff, &page, fields, phase, None).await?,
         error: None,
+        error_time: None,
     })
 }
 
@@ -523,9 +526,22 @@ pub async fn create(
 
 // ---------------------------------------------------------------- one incident
 
+/// One line of the Time Summary in the console.
+#[derive(Serialize)]
+struct MilestoneRow {
+    field: String,
+    label: &'static str,
+    value: String,
+    shown: Option<String>,
+    set_by: Option<String>,
+    live: Option<bool>,
+    editable: bool,
+}
+
 #[derive(Serialize)]
 struct ShowPage {
     title: String,
+    time_summary: Vec<MilestoneRow>,
     countdown_script: bool,
     countdown: Option<String>,
     incident: IncidentView,
@@ -543,6 +559,7 @@ struct ShowPage {
     can_post: bool,
     update: UpdateFields,
     error: Option<String>,
+    error_time: Option<String>,
 }
 
 async fn show_page(
@@ -551,9 +568,15 @@ async fn show_page(
     id: i64,
     fields: Option<&Fields>,
 ) -> Result<ShowPage, AppError> {
-    let (incident, page) = state
+    let (incident, page, history) = state
         .db
-        .run(move |conn| Ok((incidents::with_updates(conn, id)?, page_state::load(conn)?)))
+        .run(move |conn| {
+            Ok((
+                incidents::with_updates(conn, id)?,
+                page_state::load(conn)?,
+                incidents::milestone_history(conn, id)?,
+            ))
+        })
         .await?;
     let IncidentWithUpdates { incident: inc, .. } = &incident;
     let phase = fields
@@ -568,8 +591,26 @@ async fn show_page(
         crate::db::now(),
         state.settings.time_zone,
     );
+    let zone = state.settings.time_zone;
+    let time_summary = Milestone::ALL
+        .into_iter()
+        .map(|m| {
+            let at = inc.milestone(m);
+            let last = history.iter().rev().find(|r| r.milestone == m.as_str());
+            MilestoneRow {
+                field: m.field(),
+                label: m.label(),
+                value: at.map(|t| input_value(t, zone)).unwrap_or_default(),
+                shown: at.map(|t| local(t, zone)),
+                set_by: last.map(|r| r.set_by.clone()),
+                live: last.map(|r| r.live),
+                editable: Milestone::EDITABLE.contains(&m),
+            }
+        })
+        .collect();
     Ok(ShowPage {
         title: inc.name.clone(),
+        time_summary,
         countdown_script: true,
         countdown: promise.countdown,
         notice: None,
@@ -603,6 +644,7 @@ async fn show_page(
             &page.components,
         ),
         error: None,
+        error_time: None,
     })
 }
 
@@ -625,6 +667,7 @@ pub async fn show(
             Some("opened") => Some("Incident opened. The pages are updated."),
             Some("posted") => Some("Update posted. The pages are updated."),
             Some("edited") => Some("Incident saved."),
+            Some("milestones") => Some("Time Summary saved."),
             _ => None,
         };
         Ok(html::render(
@@ -751,6 +794,59 @@ pub async fn edit(
     }
     .await;
     html::page(&state, &req, Some(&staff.0), result)
+}
+
+/// `POST /admin/incidents/{id}/milestones` — the Time Summary.
+pub async fn set_milestones(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    staff: SignedIn,
+    id: web::Path<i64>,
+    form: CsrfForm<BTreeMap<String, String>>,
+) -> HttpResponse {
+    let id = id.into_inner();
+    let result = async {
+        staff.require(Permission::EditIncident)?;
+        let zone = state.settings.time_zone;
+        let mut changes = Vec::new();
+        for m in Milestone::EDITABLE {
+            if let Some(value) = form.0.get(&m.field()) {
+                let at = match value.trim() {
+                    "" => None,
+                    v => Some(
+                        parse_input(v, zone)
+                            .map_err(|e| AppError::Invalid(format!("{}: {}", m.label(), e.0)))?,
+                    ),
+                };
+                changes.push((m, at));
+            }
+        }
+        let actor = staff.0.email.clone();
+        state
+            .db
+            .run(move |conn| incidents::set_milestones(conn, &actor, id, changes))
+            .await?;
+        state.refresh_pages().await?;
+        Ok(see_other(&format!("/admin/incidents/{id}?done=milestones")))
+    }
+    .await;
+    match result {
+        Err(AppError::Invalid(message)) => {
+            let page = show_page(&state, &staff.0, id, None).await.map(|mut page| {
+                page.error_time = Some(message);
+                html::render(
+                    &state,
+                    &req,
+                    Some(&staff.0),
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "admin/incident",
+                    page,
+                )
+            });
+            html::page(&state, &req, Some(&staff.0), page)
+        }
+        other => html::page(&state, &req, Some(&staff.0), other),
+    }
 }
 
 #[cfg(test)]

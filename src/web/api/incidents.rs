@@ -12,12 +12,13 @@ use crate::db::models::incidents::{
     self, Incident, IncidentChanges, IncidentUpdate, IncidentWithUpdates, NewIncident,
 };
 use crate::domain::incident::{ChecklistAnswer, Impact, Phase, Priority, Urgency};
+use crate::domain::milestone::Milestone;
 use crate::domain::role::Permission;
 use crate::domain::status::ComponentStatus;
 use crate::error::AppError;
 use crate::render::statuspage::timestamp;
 use crate::web::auth::ApiCaller;
-use crate::web::body;
+use crate::web::body::{self, nullable};
 use crate::web::compose::{fill_texts, incident_name, to_update, Draft, Facts};
 use crate::web::state::AppState;
 
@@ -82,6 +83,13 @@ pub struct IncidentView {
     pub resolved_at: Option<String>,
     pub next_update_by: Option<String>,
     pub components: Vec<i64>,
+    /// The Time Summary (RFC 3339, UTC; null when not known).
+    pub failure_occurred_at: Option<String>,
+    pub operations_notified_at: Option<String>,
+    pub operations_on_site_at: Option<String>,
+    pub second_level_on_site_at: Option<String>,
+    pub services_restored_at: Option<String>,
+    pub closed_at: Option<String>,
     pub shortlink: String,
     pub created_at: String,
     pub updated_at: String,
@@ -107,6 +115,12 @@ fn view(state: &AppState, i: IncidentWithUpdates) -> IncidentView {
         resolved_at: inc.resolved_at.map(timestamp),
         next_update_by: inc.next_update_by.map(timestamp),
         components: inc.component_ids,
+        failure_occurred_at: inc.failure_occurred_at.map(timestamp),
+        operations_notified_at: inc.operations_notified_at.map(timestamp),
+        operations_on_site_at: inc.operations_on_site_at.map(timestamp),
+        second_level_on_site_at: inc.second_level_on_site_at.map(timestamp),
+        services_restored_at: inc.services_restored_at.map(timestamp),
+        closed_at: inc.closed_at.map(timestamp),
         created_at: timestamp(inc.created_at),
         updated_at: timestamp(inc.updated_at),
         incident_updates: i.updates.into_iter().map(UpdateView::from).collect(),
@@ -159,6 +173,8 @@ pub struct IncidentCreate {
 }
 
 /// Changes to an incident's facts. Priority follows impact × urgency.
+/// Milestones of the Time Summary are RFC 3339 times; `null` clears one;
+/// out-of-order milestones are refused naming the two that conflict.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IncidentPatch {
@@ -168,6 +184,49 @@ pub struct IncidentPatch {
     pub business_critical: Option<bool>,
     pub client_impact: Option<String>,
     pub started_at: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, format = DateTime, nullable)]
+    pub failure_occurred_at: Option<Option<DateTime<Utc>>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, format = DateTime, nullable)]
+    pub operations_notified_at: Option<Option<DateTime<Utc>>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, format = DateTime, nullable)]
+    pub operations_on_site_at: Option<Option<DateTime<Utc>>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, format = DateTime, nullable)]
+    pub second_level_on_site_at: Option<Option<DateTime<Utc>>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, format = DateTime, nullable)]
+    pub services_restored_at: Option<Option<DateTime<Utc>>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, format = DateTime, nullable)]
+    pub closed_at: Option<Option<DateTime<Utc>>>,
+}
+
+impl IncidentPatch {
+    fn milestones(&self) -> Vec<(Milestone, Option<chrono::NaiveDateTime>)> {
+        [
+            (Milestone::FailureOccurred, self.failure_occurred_at),
+            (Milestone::OperationsNotified, self.operations_notified_at),
+            (Milestone::OperationsOnSite, self.operations_on_site_at),
+            (Milestone::SecondLevelOnSite, self.second_level_on_site_at),
+            (Milestone::ServicesRestored, self.services_restored_at),
+            (Milestone::Closed, self.closed_at),
+        ]
+        .into_iter()
+        .filter_map(|(m, v)| v.map(|at| (m, at.map(|t| t.naive_utc()))))
+        .collect()
+    }
+
+    fn has_facts(&self) -> bool {
+        self.name.is_some()
+            || self.impact.is_some()
+            || self.urgency.is_some()
+            || self.business_critical.is_some()
+            || self.client_impact.is_some()
+            || self.started_at.is_some()
+    }
 }
 
 fn component_statuses(
@@ -361,6 +420,8 @@ pub async fn update(
 ) -> Result<HttpResponse, AppError> {
     caller.require(Permission::EditIncident)?;
     let input: IncidentPatch = body::parse_json(&body::read(payload).await?, "incident")?;
+    let milestones = input.milestones();
+    let has_facts = input.has_facts();
     let id = id.into_inner();
     let current = state.db.run(move |conn| incidents::get(conn, id)).await?;
     let impact = input.impact.unwrap_or(current.impact);
@@ -377,7 +438,17 @@ pub async fn update(
     let actor = caller.actor();
     state
         .db
-        .run(move |conn| incidents::update(conn, &actor, id, changes))
+        .run(move |conn| {
+            conn.write_transaction(|conn| {
+                if has_facts {
+                    incidents::update(conn, &actor, id, changes)?;
+                }
+                if !milestones.is_empty() {
+                    incidents::set_milestones(conn, &actor, id, milestones)?;
+                }
+                Ok::<_, crate::db::StoreError>(())
+            })
+        })
         .await?;
     state.refresh_pages().await?;
     let full = state

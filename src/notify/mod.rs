@@ -1,0 +1,19 @@
+//! Notifications: the outbox every email goes through, the templates that
+//! render each kind of email, the mail sender (SMTP or `.eml` files) and the
+//! worker that claims due deliveries, sends them and records the outcome.
+//!
+//! The flow (see DESIGN.md, "Notifications: the outbox"):
+//! 1. a change writes a `notifications` row in its own transaction
+//!    ([`outbox::enqueue`], or [`outbox::add_deliveries`] from a fan-out);
+//! 2. one `deliveries` row per recipient, idempotent on (notification, recipient);
+//! 3. the [`worker`] claims due deliveries with a lease, renders them
+//!    ([`email`]), sends them ([`sender::Mailer`]) and marks them sent or failed;
+//!    transient failures back off exponentially and expired leases are
+//!    reclaimed, so a crash loses nothing and a resend keeps its Message-ID.
+
+pub mod command;
+pub mod email;
+pub mod outbox;
+pub mod sender;
+pub mod smtp;
+pub mod worker;

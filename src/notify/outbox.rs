@@ -1,0 +1,532 @@
+//! The outbox tables: `notifications` (one per thing to announce) and
+//! `deliveries` (one per recipient of it), and the queries senders use on
+//! them: enqueue, claim with a lease, mark sent, mark failed with backoff.
+//!
+//! Every function takes the caller's connection, so a notification can be
+//! written inside the same write transaction as the change it announces
+//! (`write_transaction` nests as a savepoint).
+
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::db::schema::{deliveries, notifications};
+use crate::db::{now, DbConn, StoreError};
+use crate::domain::email::EmailAddress;
+use crate::domain::status::Audience;
+use crate::domain::Invalid;
+use crate::on_backend;
+
+/// Deliveries are inserted this many rows per statement.
+pub const INSERT_BATCH: usize = 500;
+/// The first retry waits this long; each further one twice as long as the last.
+pub const FIRST_BACKOFF_SECONDS: i64 = 30;
+/// Retries never wait longer than this.
+pub const MAX_BACKOFF_SECONDS: i64 = 3600;
+/// After this many failed attempts a transient failure is given up as failed.
+pub const MAX_ATTEMPTS: i32 = 15;
+
+/// What a notification is about; each kind has its email templates in
+/// `templates/email/<kind>/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationKind {
+    /// `sitrep mail test`: proves the path from the outbox to a mailbox.
+    Test,
+}
+
+impl NotificationKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotificationKind::Test => "test",
+        }
+    }
+
+    pub fn parse(value: &str) -> Result<Self, Invalid> {
+        match value {
+            "test" => Ok(NotificationKind::Test),
+            other => Err(Invalid::new(format!(
+                "Unknown notification kind {other:?}: this version knows test."
+            ))),
+        }
+    }
+}
+
+/// Where a delivery stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    /// Waiting for its next attempt (or in flight while a sender holds its lease).
+    Pending,
+    /// Accepted by the relay (or written to its `.eml` file).
+    Sent,
+    /// Refused for good (a 5xx answer), or given up after [`MAX_ATTEMPTS`].
+    Failed,
+    /// Skipped because the address bounces permanently (set by subscriber bookkeeping).
+    Quarantined,
+}
+
+impl DeliveryStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Pending => "pending",
+            DeliveryStatus::Sent => "sent",
+            DeliveryStatus::Failed => "failed",
+            DeliveryStatus::Quarantined => "quarantined",
+        }
+    }
+
+    pub fn parse(value: &str) -> Result<Self, Invalid> {
+        match value {
+            "pending" => Ok(DeliveryStatus::Pending),
+            "sent" => Ok(DeliveryStatus::Sent),
+            "failed" => Ok(DeliveryStatus::Failed),
+            "quarantined" => Ok(DeliveryStatus::Quarantined),
+            other => Err(Invalid::new(format!("Unknown delivery status {other:?}."))),
+        }
+    }
+}
+
+/// A notification as the caller describes it.
+#[derive(Debug, Clone)]
+pub struct NewNotification {
+    pub kind: NotificationKind,
+    pub audience: Audience,
+    /// What it is about, e.g. an incident update id, for finding it again.
+    pub subject: Option<String>,
+    /// Everything its templates need, as JSON.
+    pub payload: serde_json::Value,
+}
+
+/// A stored notification.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = notifications)]
+pub struct Notification {
+    pub id: i64,
+    pub kind: String,
+    pub audience: String,
+    pub subject: Option<String>,
+    pub payload_json: String,
+    pub created_at: NaiveDateTime,
+    pub fanned_out_at: Option<NaiveDateTime>,
+}
+
+/// One message to one recipient.
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
+#[diesel(table_name = deliveries)]
+pub struct Delivery {
+    pub id: i64,
+    pub notification_id: i64,
+    pub recipient: String,
+    pub status: String,
+    /// Attempts made so far (sent or failed).
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub lease_owner: Option<String>,
+    pub lease_until: Option<NaiveDateTime>,
+    /// `<delivery-{id}.{notification_id}@{site host}>`: fixed at enqueue, so
+    /// every attempt (and a resend after a crash) carries the same one.
+    pub message_id: String,
+    pub last_error: Option<String>,
+    pub sent_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = notifications)]
+struct NotificationRow<'a> {
+    kind: &'a str,
+    audience: &'a str,
+    subject: Option<&'a str>,
+    payload_json: String,
+    created_at: NaiveDateTime,
+    fanned_out_at: Option<NaiveDateTime>,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = deliveries)]
+struct DeliveryRow<'a> {
+    notification_id: i64,
+    recipient: &'a str,
+    status: &'a str,
+    attempts: i32,
+    next_attempt_at: NaiveDateTime,
+    message_id: &'a str,
+    created_at: NaiveDateTime,
+}
+
+/// Writes a notification that is not fanned out yet (a fan-out step adds its
+/// deliveries later with [`add_deliveries`] and [`mark_fanned_out`]).
+#[tracing::instrument(skip_all, fields(kind = new.kind.as_str()))]
+pub fn create_notification(conn: &mut DbConn, new: &NewNotification) -> Result<i64, StoreError> {
+    let row = NotificationRow {
+        kind: new.kind.as_str(),
+        audience: new.audience.as_str(),
+        subject: new.subject.as_deref(),
+        payload_json: new.payload.to_string(),
+        created_at: now(),
+        fanned_out_at: None,
+    };
+    Ok(on_backend!(conn, |c| diesel::insert_into(
+        notifications::table
+    )
+    .values(&row)
+    .returning(notifications::id)
+    .get_result::<i64>(c))?)
+}
+
+/// Writes a notification and one delivery per recipient, all or nothing.
+/// Usable inside a caller's write transaction. `message_domain` is the
+/// site's stable host name (the host of `base_url`), used in Message-IDs.
+/// Returns the notification's id.
+#[tracing::instrument(skip_all, fields(kind = new.kind.as_str(), recipients = recipients.len()))]
+pub fn enqueue(
+    conn: &mut DbConn,
+    message_domain: &str,
+    new: &NewNotification,
+    recipients: &[EmailAddress],
+) -> Result<i64, StoreError> {
+    conn.write_transaction(|conn| {
+        let id = create_notification(conn, new)?;
+        add_deliveries(conn, message_domain, id, recipients)?;
+        mark_fanned_out(conn, id)?;
+        Ok(id)
+    })
+}
+
+/// Adds one pending delivery per recipient to a notification, in batches of
+/// [`INSERT_BATCH`]. A recipient that already has a delivery of this
+/// notification is skipped, so a fan-out that is run again after a crash adds
+/// only what is missing. Returns how many deliveries were added.
+#[tracing::instrument(skip_all, fields(notification = notification_id, recipients = recipients.len()))]
+pub fn add_deliveries(
+    conn: &mut DbConn,
+    message_domain: &str,
+    notification_id: i64,
+    recipients: &[EmailAddress],
+) -> Result<usize, StoreError> {
+    conn.write_transaction(|conn| {
+        let created_at = now();
+        let mut added = 0;
+        for chunk in recipients.chunks(INSERT_BATCH) {
+            added += match conn {
+                DbConn::Postgres(c) => {
+                    let rows: Vec<DeliveryRow> = chunk
+                        .iter()
+                        .map(|recipient| DeliveryRow {
+                            notification_id,
+                            recipient: recipient.as_str(),
+                            status: DeliveryStatus::Pending.as_str(),
+                            attempts: 0,
+                            next_attempt_at: created_at,
+                            message_id: "",
+                            created_at,
+                        })
+                        .collect();
+                    diesel::insert_into(deliveries::table)
+                        .values(&rows)
+                        .on_conflict((deliveries::notification_id, deliveries::recipient))
+                        .do_nothing()
+                        .execute(c)?
+                }
+                // diesel's SQLite batch insert does not combine with ON
+                // CONFLICT, so the multi-row statement is written out.
+                DbConn::Sqlite(c) => {
+                    use diesel::sql_types::{BigInt, Text, Timestamp};
+                    let sql = format!(
+                        "INSERT INTO deliveries (notification_id, recipient, status, attempts, \
+                         next_attempt_at, message_id, created_at) VALUES {} \
+                         ON CONFLICT (notification_id, recipient) DO NOTHING",
+                        vec!["(?, ?, 'pending', 0, ?, '', ?)"; chunk.len()].join(", ")
+                    );
+                    let mut query = diesel::sql_query(sql).into_boxed::<diesel::sqlite::Sqlite>();
+                    for recipient in chunk {
+                        query = query
+                            .bind::<BigInt, _>(notification_id)
+                            .bind::<Text, _>(recipient.as_str())
+                            .bind::<Timestamp, _>(created_at)
+                            .bind::<Timestamp, _>(created_at);
+                    }
+                    query.execute(c)?
+                }
+            };
+        }
+        assign_message_ids(conn, message_domain, notification_id)?;
+        Ok(added)
+    })
+}
+
+/// Gives the new deliveries of a notification their Message-ID, derived from
+/// the delivery's id, which is only known once the row exists.
+fn assign_message_ids(
+    conn: &mut DbConn,
+    message_domain: &str,
+    notification_id: i64,
+) -> Result<(), StoreError> {
+    let suffix = format!("@{message_domain}>");
+    let concat = "'<delivery-' || id || '.' || notification_id ||";
+    match conn {
+        DbConn::Sqlite(c) => diesel::sql_query(format!(
+            "UPDATE deliveries SET message_id = {concat} ? WHERE notification_id = ? AND message_id = ''"
+        ))
+        .bind::<diesel::sql_types::Text, _>(&suffix)
+        .bind::<diesel::sql_types::BigInt, _>(notification_id)
+        .execute(c)?,
+        DbConn::Postgres(c) => diesel::sql_query(format!(
+            "UPDATE deliveries SET message_id = {concat} $1 WHERE notification_id = $2 AND message_id = ''"
+        ))
+        .bind::<diesel::sql_types::Text, _>(&suffix)
+        .bind::<diesel::sql_types::BigInt, _>(notification_id)
+        .execute(c)?,
+    };
+    Ok(())
+}
+
+/// Records that every delivery of the notification exists.
+pub fn mark_fanned_out(conn: &mut DbConn, notification_id: i64) -> Result<(), StoreError> {
+    on_backend!(conn, |c| diesel::update(
+        notifications::table.filter(notifications::id.eq(notification_id))
+    )
+    .set(notifications::fanned_out_at.eq(Some(now())))
+    .execute(c))?;
+    Ok(())
+}
+
+/// Takes up to `batch` deliveries that are due at `now` (pending, next
+/// attempt reached, no live lease) and leases them to `owner` until
+/// `now + lease`. A lease that ran out (its sender crashed) is taken over.
+///
+/// On PostgreSQL the rows are picked with `FOR UPDATE SKIP LOCKED`, so
+/// senders on several instances never wait for, nor get, each other's rows;
+/// on SQLite the `BEGIN IMMEDIATE` write transaction makes claimers take turns.
+#[tracing::instrument(skip_all, fields(owner, batch))]
+pub fn claim(
+    conn: &mut DbConn,
+    owner: &str,
+    now: NaiveDateTime,
+    batch: i64,
+    lease: Duration,
+) -> Result<Vec<Delivery>, StoreError> {
+    use deliveries::dsl as d;
+    let until = now + lease;
+    let mut claimed = conn.write_transaction(|conn| -> Result<_, StoreError> {
+        Ok(match conn {
+            DbConn::Postgres(c) => {
+                let ids: Vec<i64> = d::deliveries
+                    .select(d::id)
+                    .filter(d::status.eq(DeliveryStatus::Pending.as_str()))
+                    .filter(d::next_attempt_at.le(now))
+                    .filter(d::lease_until.is_null().or(d::lease_until.lt(now)))
+                    .order((d::next_attempt_at, d::id))
+                    .limit(batch)
+                    .for_update()
+                    .skip_locked()
+                    .load(c)?;
+                if ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                diesel::update(d::deliveries.filter(d::id.eq_any(&ids)))
+                    .set((d::lease_owner.eq(owner), d::lease_until.eq(until)))
+                    .returning(Delivery::as_returning())
+                    .get_results(c)?
+            }
+            DbConn::Sqlite(c) => {
+                use diesel::sql_types::{BigInt, Text, Timestamp};
+                diesel::sql_query(
+                    "UPDATE deliveries SET lease_owner = ?, lease_until = ? \
+                     WHERE id IN (SELECT id FROM deliveries WHERE status = 'pending' \
+                     AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?) \
+                     ORDER BY next_attempt_at, id LIMIT ?) RETURNING *",
+                )
+                .bind::<Text, _>(owner)
+                .bind::<Timestamp, _>(until)
+                .bind::<Timestamp, _>(now)
+                .bind::<Timestamp, _>(now)
+                .bind::<BigInt, _>(batch)
+                .load::<Delivery>(c)?
+            }
+        })
+    })?;
+    claimed.sort_by_key(|delivery| delivery.id);
+    Ok(claimed)
+}
+
+/// Marks deliveries as accepted by the relay, in one statement.
+#[tracing::instrument(skip_all, fields(count = ids.len()))]
+pub fn mark_sent(conn: &mut DbConn, ids: &[i64], at: NaiveDateTime) -> Result<usize, StoreError> {
+    use deliveries::dsl as d;
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let mut marked = 0;
+    for chunk in ids.chunks(INSERT_BATCH) {
+        marked += on_backend!(conn, |c| diesel::update(
+            d::deliveries
+                .filter(d::id.eq_any(chunk))
+                .filter(d::status.eq(DeliveryStatus::Pending.as_str()))
+        )
+        .set((
+            d::status.eq(DeliveryStatus::Sent.as_str()),
+            d::attempts.eq(d::attempts + 1),
+            d::sent_at.eq(Some(at)),
+            d::lease_owner.eq(None::<String>),
+            d::lease_until.eq(None::<NaiveDateTime>),
+            d::last_error.eq(None::<String>),
+        ))
+        .execute(c))?;
+    }
+    Ok(marked)
+}
+
+/// A failed attempt to send one delivery.
+#[derive(Debug, Clone)]
+pub struct FailedAttempt {
+    pub delivery_id: i64,
+    /// Attempts made before this one (from the claimed [`Delivery`]).
+    pub attempts_before: i32,
+    pub error: String,
+    /// The relay refused for good (5xx): no retry.
+    pub permanent: bool,
+}
+
+/// How long to wait before the next attempt after `failed_attempts` failures:
+/// 30 s, 1 min, 2 min, … capped at 1 h.
+pub fn backoff(failed_attempts: i32) -> Duration {
+    let exponent = failed_attempts.saturating_sub(1).clamp(0, 20) as u32;
+    let seconds = FIRST_BACKOFF_SECONDS.saturating_mul(1_i64 << exponent);
+    Duration::seconds(seconds.min(MAX_BACKOFF_SECONDS))
+}
+
+/// Records a failed attempt: a permanent failure (or the last allowed
+/// attempt) makes the delivery `failed`; otherwise it stays `pending` with
+/// its next attempt pushed back by [`backoff`]. Returns the new status.
+#[tracing::instrument(skip_all, fields(delivery = failure.delivery_id, permanent = failure.permanent))]
+pub fn mark_failed(
+    conn: &mut DbConn,
+    failure: &FailedAttempt,
+    at: NaiveDateTime,
+) -> Result<DeliveryStatus, StoreError> {
+    use deliveries::dsl as d;
+    let attempts = failure.attempts_before.saturating_add(1);
+    let status = if failure.permanent || attempts >= MAX_ATTEMPTS {
+        DeliveryStatus::Failed
+    } else {
+        DeliveryStatus::Pending
+    };
+    let error: String = failure.error.chars().take(2000).collect();
+    on_backend!(conn, |c| diesel::update(
+        d::deliveries
+            .filter(d::id.eq(failure.delivery_id))
+            .filter(d::status.eq(DeliveryStatus::Pending.as_str()))
+    )
+    .set((
+        d::status.eq(status.as_str()),
+        d::attempts.eq(attempts),
+        d::next_attempt_at.eq(at + backoff(attempts)),
+        d::lease_owner.eq(None::<String>),
+        d::lease_until.eq(None::<NaiveDateTime>),
+        d::last_error.eq(Some(&error)),
+    ))
+    .execute(c))?;
+    Ok(status)
+}
+
+/// Gives claimed deliveries back without counting an attempt (a sender that
+/// stops before trying them).
+pub fn release(conn: &mut DbConn, owner: &str, ids: &[i64]) -> Result<usize, StoreError> {
+    use deliveries::dsl as d;
+    Ok(on_backend!(conn, |c| diesel::update(
+        d::deliveries
+            .filter(d::id.eq_any(ids))
+            .filter(d::lease_owner.eq(owner))
+    )
+    .set((
+        d::lease_owner.eq(None::<String>),
+        d::lease_until.eq(None::<NaiveDateTime>),
+    ))
+    .execute(c))?)
+}
+
+/// The notifications with these ids.
+pub fn notifications_by_id(
+    conn: &mut DbConn,
+    ids: &[i64],
+) -> Result<Vec<Notification>, StoreError> {
+    Ok(on_backend!(conn, |c| notifications::table
+        .filter(notifications::id.eq_any(ids))
+        .select(Notification::as_select())
+        .load(c))?)
+}
+
+/// The deliveries of a notification, by id.
+pub fn deliveries_of(conn: &mut DbConn, notification_id: i64) -> Result<Vec<Delivery>, StoreError> {
+    Ok(on_backend!(conn, |c| deliveries::table
+        .filter(deliveries::notification_id.eq(notification_id))
+        .order(deliveries::id)
+        .select(Delivery::as_select())
+        .load(c))?)
+}
+
+/// How far a notification's deliveries have got.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Progress {
+    pub pending: i64,
+    pub sent: i64,
+    pub failed: i64,
+    pub quarantined: i64,
+}
+
+impl Progress {
+    pub fn total(&self) -> i64 {
+        self.pending + self.sent + self.failed + self.quarantined
+    }
+}
+
+/// Counts a notification's deliveries by status.
+pub fn progress(conn: &mut DbConn, notification_id: i64) -> Result<Progress, StoreError> {
+    let rows: Vec<(String, i64)> = on_backend!(conn, |c| deliveries::table
+        .filter(deliveries::notification_id.eq(notification_id))
+        .group_by(deliveries::status)
+        .select((deliveries::status, diesel::dsl::count_star()))
+        .load(c))?;
+    let mut progress = Progress::default();
+    for (status, count) in rows {
+        match DeliveryStatus::parse(&status)? {
+            DeliveryStatus::Pending => progress.pending += count,
+            DeliveryStatus::Sent => progress.sent += count,
+            DeliveryStatus::Failed => progress.failed += count,
+            DeliveryStatus::Quarantined => progress.quarantined += count,
+        }
+    }
+    Ok(progress)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_exponentially_up_to_an_hour() {
+        assert_eq!(backoff(1), Duration::seconds(30));
+        assert_eq!(backoff(2), Duration::seconds(60));
+        assert_eq!(backoff(3), Duration::seconds(120));
+        assert_eq!(backoff(8), Duration::seconds(3600));
+        assert_eq!(backoff(40), Duration::seconds(3600));
+    }
+
+    #[test]
+    fn kinds_and_statuses_read_back_what_they_write() {
+        assert_eq!(
+            NotificationKind::parse(NotificationKind::Test.as_str()).unwrap(),
+            NotificationKind::Test
+        );
+        for status in [
+            DeliveryStatus::Pending,
+            DeliveryStatus::Sent,
+            DeliveryStatus::Failed,
+            DeliveryStatus::Quarantined,
+        ] {
+            assert_eq!(DeliveryStatus::parse(status.as_str()).unwrap(), status);
+        }
+    }
+}

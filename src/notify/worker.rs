@@ -1,0 +1,234 @@
+//! The outbox worker: claims due deliveries in batches with a lease, renders
+//! each one's email, sends the batch over the mailer's connections, and
+//! records the outcomes in one write transaction. `sitrep serve` runs it in
+//! the background (unless `SITREP_WORKER=false`); `sitrep mail test` runs it
+//! in the foreground.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDateTime;
+use serde_json::Value;
+
+use super::email::EmailTemplates;
+use super::outbox::{self, DeliveryStatus, FailedAttempt, NotificationKind};
+use super::sender::{message_domain, Mailer, OutgoingEmail, SendError};
+use crate::config::Settings;
+use crate::db::{Db, StoreError};
+use crate::domain::token::random_secret;
+
+/// How often an idle worker looks for due deliveries.
+pub const POLL_INTERVAL: Duration = Duration::from_secs(1);
+/// How long a claim holds its deliveries; a sender that crashed gives them
+/// back when it runs out.
+pub const LEASE_SECONDS: i64 = 300;
+/// Deliveries claimed per SMTP connection in one batch.
+pub const PER_CONNECTION: usize = 50;
+
+/// What one batch did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BatchReport {
+    pub claimed: usize,
+    pub sent: usize,
+    /// Failed transiently; pending again with a later next attempt.
+    pub retrying: usize,
+    /// Failed for good.
+    pub failed: usize,
+}
+
+/// Sends what the outbox holds.
+pub struct Worker {
+    db: Db,
+    mailer: Arc<Mailer>,
+    templates: Arc<EmailTemplates>,
+    owner: String,
+    batch: i64,
+    lease: chrono::Duration,
+}
+
+impl Worker {
+    /// A worker sending through the mailer the settings name.
+    pub fn new(settings: &Settings, db: Db) -> anyhow::Result<Worker> {
+        let mailer = Mailer::from_settings(settings)?;
+        Worker::with_mailer(settings, db, mailer)
+    }
+
+    /// A worker sending through `mailer`.
+    pub fn with_mailer(settings: &Settings, db: Db, mailer: Mailer) -> anyhow::Result<Worker> {
+        let templates = EmailTemplates::load(settings.templates_dir.as_deref())?;
+        let owner = format!("{}-{}", std::process::id(), &random_secret("")[..12]);
+        Ok(Worker {
+            db,
+            mailer: Arc::new(mailer),
+            templates: Arc::new(templates),
+            owner,
+            batch: (PER_CONNECTION * settings.smtp_connections.max(1)) as i64,
+            lease: chrono::Duration::seconds(LEASE_SECONDS),
+        })
+    }
+
+    /// The name this worker's leases carry.
+    pub fn owner(&self) -> &str {
+        &self.owner
+    }
+
+    pub fn mailer(&self) -> &Mailer {
+        &self.mailer
+    }
+
+    /// Claims one batch of deliveries due at `now`, sends it and records
+    /// every outcome. Tests pass a later `now` to reach retries early.
+    #[tracing::instrument(skip_all, fields(owner = %self.owner))]
+    pub async fn run_once(&self, now: NaiveDateTime) -> Result<BatchReport, StoreError> {
+        let started = Instant::now();
+        let (owner, batch, lease) = (self.owner.clone(), self.batch, self.lease);
+        let claimed = self
+            .db
+            .run(move |conn| outbox::claim(conn, &owner, now, batch, lease))
+            .await?;
+        if claimed.is_empty() {
+            return Ok(BatchReport::default());
+        }
+        let mut notification_ids: Vec<i64> = claimed.iter().map(|d| d.notification_id).collect();
+        notification_ids.sort_unstable();
+        notification_ids.dedup();
+        let notifications: HashMap<i64, (Result<NotificationKind, String>, Value)> = self
+            .db
+            .run(move |conn| outbox::notifications_by_id(conn, &notification_ids))
+            .await?
+            .into_iter()
+            .map(|n| {
+                let kind = NotificationKind::parse(&n.kind).map_err(|e| e.to_string());
+                let payload = serde_json::from_str(&n.payload_json).unwrap_or(Value::Null);
+                (n.id, (kind, payload))
+            })
+            .collect();
+
+        let mut emails = Vec::with_capacity(claimed.len());
+        let mut failures = Vec::new();
+        for delivery in &claimed {
+            let rendered = match notifications.get(&delivery.notification_id) {
+                Some((Ok(kind), Value::Object(payload))) => {
+                    let mut data = payload.clone();
+                    data.insert(
+                        "recipient".into(),
+                        Value::String(delivery.recipient.clone()),
+                    );
+                    self.templates
+                        .render(*kind, &Value::Object(data))
+                        .map_err(|e| SendError::Transient(format!("{e:#}")))
+                }
+                Some((Err(unknown), _)) => Err(SendError::Transient(unknown.clone())),
+                _ => Err(SendError::Permanent(format!(
+                    "notification {} has no payload to render",
+                    delivery.notification_id
+                ))),
+            };
+            match rendered {
+                Ok(content) => emails.push(OutgoingEmail {
+                    delivery_id: delivery.id,
+                    message_id: delivery.message_id.clone(),
+                    to: delivery.recipient.clone(),
+                    content,
+                }),
+                Err(error) => {
+                    tracing::error!(delivery = delivery.id, %error, "cannot render an email");
+                    failures.push((delivery.id, error));
+                }
+            }
+        }
+
+        let outcomes = self.mailer.send(emails).await;
+        let attempts: HashMap<i64, i32> = claimed.iter().map(|d| (d.id, d.attempts)).collect();
+        let mut sent = Vec::new();
+        for outcome in outcomes {
+            match outcome.result {
+                Ok(()) => sent.push(outcome.delivery_id),
+                Err(error) => failures.push((outcome.delivery_id, error)),
+            }
+        }
+        let failed_attempts: Vec<FailedAttempt> = failures
+            .into_iter()
+            .map(|(delivery_id, error)| FailedAttempt {
+                delivery_id,
+                attempts_before: attempts.get(&delivery_id).copied().unwrap_or(0),
+                permanent: error.is_permanent(),
+                error: error.to_string(),
+            })
+            .collect();
+        for failure in &failed_attempts {
+            tracing::warn!(
+                delivery = failure.delivery_id,
+                permanent = failure.permanent,
+                error = %failure.error,
+                "an email was not sent"
+            );
+        }
+        let at = now.max(crate::db::now());
+        let sent_count = sent.len();
+        let (retrying, failed) = self
+            .db
+            .run(move |conn| {
+                conn.write_transaction(|conn| {
+                    outbox::mark_sent(conn, &sent, at)?;
+                    let (mut retrying, mut failed) = (0, 0);
+                    for failure in &failed_attempts {
+                        match outbox::mark_failed(conn, failure, at)? {
+                            DeliveryStatus::Failed => failed += 1,
+                            _ => retrying += 1,
+                        }
+                    }
+                    Ok::<_, StoreError>((retrying, failed))
+                })
+            })
+            .await?;
+        let report = BatchReport {
+            claimed: claimed.len(),
+            sent: sent_count,
+            retrying,
+            failed,
+        };
+        let elapsed = started.elapsed();
+        tracing::info!(
+            claimed = report.claimed,
+            sent = report.sent,
+            retrying = report.retrying,
+            failed = report.failed,
+            elapsed_ms = elapsed.as_millis() as u64,
+            per_second = (report.sent as f64 / elapsed.as_secs_f64().max(1e-6)).round(),
+            "email batch done"
+        );
+        Ok(report)
+    }
+
+    /// Runs batches for as long as the process lives: at once while batches
+    /// come back full, every [`POLL_INTERVAL`] otherwise.
+    pub async fn run_forever(self) {
+        loop {
+            match self.run_once(crate::db::now()).await {
+                Ok(report) if report.claimed as i64 >= self.batch => continue,
+                Ok(_) => {}
+                Err(err) => tracing::warn!(error = %err, "the email sender could not run a batch"),
+            }
+            tokio::time::sleep(POLL_INTERVAL).await;
+        }
+    }
+}
+
+/// Starts the background sender, unless this instance's worker is turned
+/// off. Fails (so start-up fails) when the mail settings cannot work.
+pub fn spawn(settings: &Settings, db: Db) -> anyhow::Result<()> {
+    if !settings.worker {
+        tracing::info!("the email sender is off on this instance (SITREP_WORKER=false)");
+        return Ok(());
+    }
+    let worker = Worker::new(settings, db)?;
+    tracing::info!(
+        owner = %worker.owner,
+        domain = %message_domain(settings),
+        "the email sender is running"
+    );
+    tokio::spawn(worker.run_forever());
+    Ok(())
+}

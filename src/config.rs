@@ -40,6 +40,8 @@ pub struct RawSettings {
     pub session_hours: u32,
     pub login_burst: u32,
     pub login_per_minute: u32,
+    /// Signs subscriber links (SITREP_SECRET_KEY); generated and stored in the database when unset.
+    pub secret_key: Option<String>,
     pub log_format: String,
     /// The "is this an incident?" questions asked when opening an incident.
     pub incident_checklist: Vec<String>,
@@ -47,6 +49,60 @@ pub struct RawSettings {
     pub priority_matrix: crate::domain::incident::PriorityMatrix,
     /// How much of the time in each status counts as uptime (`[uptime_weights]`).
     pub uptime_weights: crate::domain::uptime::UptimeWeights,
+    /// The support calendar (`[support_hours]`, see `SupportHoursConfig`);
+    /// Monday–Friday 09:00–17:00 in the page's time zone when left out, and
+    /// the page's time zone when the table has no `time_zone`.
+    pub support_hours: Option<serde_json::Value>,
+    /// SLA targets per priority (`[sla_targets.P1]` …).
+    pub sla_targets: std::collections::BTreeMap<String, crate::domain::metrics::SlaTargetConfig>,
+    /// Incidents on the same component this many days apart are recurrences.
+    pub recurrence_window_days: u32,
+}
+
+/// The SLA targets used when the configuration names none.
+pub fn default_sla_targets(
+) -> std::collections::BTreeMap<String, crate::domain::metrics::SlaTargetConfig> {
+    use crate::domain::metrics::SlaTargetConfig;
+    let target = |on_site_minutes, restore_minutes, support_hours| SlaTargetConfig {
+        on_site_minutes,
+        restore_minutes,
+        support_hours,
+    };
+    [
+        ("P1", target(15, 4 * 60, false)),
+        ("P2", target(30, 8 * 60, false)),
+        ("P3", target(4 * 60, 3 * 24 * 60, true)),
+        ("P4", target(24 * 60, 10 * 24 * 60, true)),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
+/// Reads `[support_hours]`, filling in the page's zone where it has none.
+fn support_hours(
+    raw: Option<&serde_json::Value>,
+    page_zone: &str,
+) -> anyhow::Result<crate::domain::support_hours::SupportHours> {
+    use crate::domain::support_hours::{SupportHours, SupportHoursConfig};
+    let config = match raw {
+        None => SupportHoursConfig {
+            time_zone: page_zone.to_string(),
+            ..SupportHoursConfig::default()
+        },
+        Some(value) => {
+            let mut value = value.clone();
+            let Some(table) = value.as_object_mut() else {
+                bail!("support_hours must be a table: [support_hours] with time_zone, monday = [\"09:00-17:00\"], …, holidays");
+            };
+            table
+                .entry("time_zone")
+                .or_insert_with(|| serde_json::Value::String(page_zone.to_string()));
+            serde_json::from_value::<SupportHoursConfig>(value)
+                .map_err(|e| anyhow::anyhow!("support_hours: {e}"))?
+        }
+    };
+    SupportHours::parse(&config).map_err(|e| anyhow::anyhow!("support_hours: {}", e.0))
 }
 
 impl Default for RawSettings {
@@ -71,10 +127,14 @@ impl Default for RawSettings {
             session_hours: 12,
             login_burst: 10,
             login_per_minute: 10,
+            secret_key: None,
             log_format: "text".into(),
             incident_checklist: crate::domain::incident::default_checklist(),
             priority_matrix: crate::domain::incident::PriorityMatrix::default(),
             uptime_weights: crate::domain::uptime::UptimeWeights::default(),
+            support_hours: None,
+            sla_targets: default_sla_targets(),
+            recurrence_window_days: 30,
         }
     }
 }
@@ -159,10 +219,15 @@ pub struct Settings {
     pub session_lifetime: chrono::Duration,
     pub login_burst: u32,
     pub login_per_minute: u32,
+    /// See `RawSettings::secret_key`.
+    pub secret_key: Option<String>,
     pub json_logs: bool,
     pub incident_checklist: Vec<String>,
     pub priority_matrix: crate::domain::incident::PriorityMatrix,
     pub uptime_weights: crate::domain::uptime::UptimeWeights,
+    pub support_hours: crate::domain::support_hours::SupportHours,
+    pub sla_targets: crate::domain::metrics::SlaTargets,
+    pub recurrence_window: chrono::Duration,
 }
 
 impl Settings {
@@ -280,6 +345,15 @@ impl Settings {
         raw.uptime_weights
             .validate()
             .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let support_hours = support_hours(raw.support_hours.as_ref(), &raw.time_zone)?;
+        let sla_targets = crate::domain::metrics::SlaTargets::parse(&raw.sla_targets)
+            .map_err(|e| anyhow::anyhow!("sla_targets: {}", e.0))?;
+        if raw.recurrence_window_days == 0 || raw.recurrence_window_days > 3660 {
+            bail!(
+                "SITREP_RECURRENCE_WINDOW_DAYS must be between 1 and 3660 (got {})",
+                raw.recurrence_window_days
+            );
+        }
         let json_logs = match raw.log_format.as_str() {
             "text" => false,
             "json" => true,
@@ -307,10 +381,14 @@ impl Settings {
             session_lifetime: chrono::Duration::hours(i64::from(raw.session_hours)),
             login_burst: raw.login_burst,
             login_per_minute: raw.login_per_minute,
+            secret_key: raw.secret_key.filter(|k| !k.is_empty()),
             json_logs,
             incident_checklist: raw.incident_checklist,
             priority_matrix: raw.priority_matrix,
             uptime_weights: raw.uptime_weights,
+            support_hours,
+            sla_targets,
+            recurrence_window: chrono::Duration::days(i64::from(raw.recurrence_window_days)),
         })
     }
 
@@ -374,6 +452,75 @@ mod tests {
         assert!(
             bad(|r| r.uptime_weights.major_outage = 2.0).contains("uptime_weights.major_outage")
         );
+        assert!(bad(|r| r.recurrence_window_days = 0).contains("RECURRENCE_WINDOW"));
+        assert!(
+            bad(|r| r.support_hours = Some(serde_json::json!({"monday": ["17:00-09:00"]})))
+                .contains("support_hours")
+        );
+        assert!(bad(|r| {
+            r.sla_targets.insert(
+                "P9".into(),
+                crate::domain::metrics::SlaTargetConfig {
+                    on_site_minutes: 1,
+                    restore_minutes: 1,
+                    support_hours: false,
+                },
+            );
+        })
+        .contains("SLA targets"));
+    }
+
+    #[test]
+    fn metrics_settings_come_from_the_file_with_sensible_defaults() {
+        let read = |toml: &str| -> anyhow::Result<Settings> {
+            let raw: RawSettings = Figment::from(Serialized::defaults(RawSettings::default()))
+                .merge(Toml::string(toml))
+                .extract()?;
+            Settings::validate(raw)
+        };
+        let s = read("time_zone = \"Europe/Paris\"").unwrap();
+        assert_eq!(
+            s.support_hours.zone(),
+            chrono_tz::Europe::Paris,
+            "the page's zone"
+        );
+        assert_eq!(s.recurrence_window, chrono::Duration::days(30));
+        let p3 = s
+            .sla_targets
+            .get(crate::domain::incident::Priority::P3)
+            .unwrap();
+        assert_eq!(p3.restore, chrono::Duration::days(3));
+        assert!(p3.support_hours);
+
+        let s = read(
+            "time_zone = \"Europe/Paris\"\nrecurrence_window_days = 7\n\
+             [support_hours]\nmonday = [\"08:00-12:00\"]\n\
+             [sla_targets.P1]\non_site_minutes = 5\nrestore_minutes = 60\n",
+        )
+        .unwrap();
+        assert_eq!(s.support_hours.zone(), chrono_tz::Europe::Paris);
+        assert_eq!(s.support_hours.windows(chrono::Weekday::Tue), &[]);
+        assert_eq!(s.recurrence_window, chrono::Duration::days(7));
+        let p1 = s
+            .sla_targets
+            .get(crate::domain::incident::Priority::P1)
+            .unwrap();
+        assert_eq!(p1.on_site, chrono::Duration::minutes(5));
+        assert!(
+            s.sla_targets
+                .get(crate::domain::incident::Priority::P4)
+                .is_some(),
+            "other priorities keep their defaults"
+        );
+
+        let err = read("[support_hours]\ntime_zone = \"Mars/Base\"\nmonday = [\"09:00-17:00\"]")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("support_hours"), "{err}");
+        let err = read("[sla_targets.P1]\non_site_minutes = 0\nrestore_minutes = 60")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("on_site_minutes"), "{err}");
     }
 
     #[test]

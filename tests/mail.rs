@@ -18,7 +18,7 @@ use crate::helpers::*;
 const SMTP_SINK: &str = "/usr/sbin/smtp-sink";
 
 /// A running `smtp-sink`; killed when dropped.
-struct Sink {
+pub(crate) struct Sink {
     child: Child,
     port: u16,
     dir: PathBuf,
@@ -34,7 +34,7 @@ fn free_port() -> u16 {
 
 impl Sink {
     /// A healthy sink on a free port dumping into a new folder under `root`.
-    fn start(root: &Path, faults: &[&str]) -> Sink {
+    pub(crate) fn start(root: &Path, faults: &[&str]) -> Sink {
         let dir = root.join("sink");
         std::fs::create_dir_all(&dir).unwrap();
         Sink::start_on(&dir, free_port(), faults)
@@ -80,12 +80,12 @@ impl Sink {
         }
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("smtp://127.0.0.1:{}", self.port)
     }
 
     /// Every message dumped so far.
-    fn messages(&self) -> Vec<String> {
+    pub(crate) fn messages(&self) -> Vec<String> {
         let mut files: Vec<_> = std::fs::read_dir(&self.dir)
             .unwrap()
             .map(|e| e.unwrap().path())
@@ -126,7 +126,7 @@ fn text(bytes: &[u8]) -> String {
 }
 
 /// The value of a header in a message (first occurrence, unfolded).
-fn header(message: &str, name: &str) -> Option<String> {
+pub(crate) fn header(message: &str, name: &str) -> Option<String> {
     let head = message.split("\n\n").next().unwrap_or("");
     let mut lines = head.lines().peekable();
     while let Some(line) = lines.next() {
@@ -146,7 +146,7 @@ fn header(message: &str, name: &str) -> Option<String> {
 }
 
 /// The decoded body of the part with this content type.
-fn part(message: &str, content_type: &str) -> Option<String> {
+pub(crate) fn part(message: &str, content_type: &str) -> Option<String> {
     let message = message.replace("\r\n", "\n");
     let boundary = message
         .split("boundary=\"")
@@ -189,7 +189,7 @@ fn decode_quoted_printable(body: &str) -> String {
     String::from_utf8(out).unwrap()
 }
 
-fn decode_base64(body: &str) -> String {
+pub(crate) fn decode_base64(body: &str) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = Vec::new();
     let (mut buffer, mut bits) = (0u32, 0);

@@ -12,6 +12,8 @@ mod history;
 mod incidents;
 mod mail;
 mod maintenance;
+mod metrics;
 mod milestones;
 mod pages;
 mod scale_out;
+mod subscribers;

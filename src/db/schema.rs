@@ -268,6 +268,40 @@ diesel::table! {
 
 diesel::joinable!(deliveries -> notifications (notification_id));
 
+diesel::table! {
+    subscribers (id) {
+        id -> BigInt,
+        email -> Text,
+        audience -> Text,
+        confirmed_at -> Nullable<Timestamp>,
+        unsubscribed_at -> Nullable<Timestamp>,
+        quarantined_at -> Nullable<Timestamp>,
+        bounce_count -> Integer,
+        confirm_token_hash -> Nullable<Text>,
+        link_key -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    subscriber_components (subscriber_id, component_id) {
+        subscriber_id -> BigInt,
+        component_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    site_secrets (name) {
+        name -> Text,
+        value -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(subscriber_components -> subscribers (subscriber_id));
+diesel::joinable!(subscriber_components -> components (component_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     sessions,
@@ -288,4 +322,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     maintenance_updates,
     notifications,
     deliveries,
+    subscribers,
+    subscriber_components,
+    site_secrets,
 );

@@ -13,6 +13,7 @@
 
 pub mod command;
 pub mod email;
+pub mod links;
 pub mod outbox;
 pub mod sender;
 pub mod smtp;

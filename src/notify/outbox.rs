@@ -33,20 +33,28 @@ pub const MAX_ATTEMPTS: i32 = 15;
 pub enum NotificationKind {
     /// `sitrep mail test`: proves the path from the outbox to a mailbox.
     Test,
+    /// Double opt-in: the link a new subscriber must follow.
+    Confirmation,
+    /// A notifying incident update, to the subscribers of one audience.
+    IncidentUpdate,
 }
 
 impl NotificationKind {
     pub fn as_str(self) -> &'static str {
         match self {
             NotificationKind::Test => "test",
+            NotificationKind::Confirmation => "confirmation",
+            NotificationKind::IncidentUpdate => "incident_update",
         }
     }
 
     pub fn parse(value: &str) -> Result<Self, Invalid> {
         match value {
             "test" => Ok(NotificationKind::Test),
+            "confirmation" => Ok(NotificationKind::Confirmation),
+            "incident_update" => Ok(NotificationKind::IncidentUpdate),
             other => Err(Invalid::new(format!(
-                "Unknown notification kind {other:?}: this version knows test."
+                "Unknown notification kind {other:?}: this version knows test, confirmation and incident_update."
             ))),
         }
     }

@@ -20,6 +20,8 @@ pub struct OutgoingEmail {
     pub message_id: String,
     pub to: String,
     pub content: RenderedEmail,
+    /// Extra headers (e.g. `List-Unsubscribe`), name and value.
+    pub headers: Vec<(String, String)>,
 }
 
 /// Why a message was not sent.
@@ -118,7 +120,16 @@ pub(super) fn build(from: &Mailbox, email: &OutgoingEmail) -> Result<BuiltEmail,
             email.to
         ))
     })?;
-    let message = Message::builder()
+    let mut builder = Message::builder();
+    for (name, value) in &email.headers {
+        let name = lettre::message::header::HeaderName::new_from_ascii(name.clone())
+            .map_err(|e| SendError::Permanent(format!("bad header name {name:?}: {e}")))?;
+        builder = builder.raw_header(lettre::message::header::HeaderValue::new(
+            name,
+            value.clone(),
+        ));
+    }
+    let message = builder
         .from(from.clone())
         .to(to)
         .subject(email.content.subject.clone())

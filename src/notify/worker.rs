@@ -45,6 +45,8 @@ pub struct Worker {
     owner: String,
     batch: i64,
     lease: chrono::Duration,
+    /// Base URL, page name and secret for subscriber links.
+    links: super::links::LinkSettings,
 }
 
 impl Worker {
@@ -58,6 +60,7 @@ impl Worker {
     pub fn with_mailer(settings: &Settings, db: Db, mailer: Mailer) -> anyhow::Result<Worker> {
         let templates = EmailTemplates::load(settings.templates_dir.as_deref())?;
         let owner = format!("{}-{}", std::process::id(), &random_secret("")[..12]);
+        super::links::configure(settings);
         Ok(Worker {
             db,
             mailer: Arc::new(mailer),
@@ -65,6 +68,7 @@ impl Worker {
             owner,
             batch: (PER_CONNECTION * settings.smtp_connections.max(1)) as i64,
             lease: chrono::Duration::seconds(LEASE_SECONDS),
+            links: super::links::LinkSettings::from(settings),
         })
     }
 
@@ -93,7 +97,7 @@ impl Worker {
         let mut notification_ids: Vec<i64> = claimed.iter().map(|d| d.notification_id).collect();
         notification_ids.sort_unstable();
         notification_ids.dedup();
-        let notifications: HashMap<i64, (Result<NotificationKind, String>, Value)> = self
+        let notifications: HashMap<i64, (Result<NotificationKind, String>, Value, String)> = self
             .db
             .run(move |conn| outbox::notifications_by_id(conn, &notification_ids))
             .await?
@@ -101,25 +105,83 @@ impl Worker {
             .map(|n| {
                 let kind = NotificationKind::parse(&n.kind).map_err(|e| e.to_string());
                 let payload = serde_json::from_str(&n.payload_json).unwrap_or(Value::Null);
-                (n.id, (kind, payload))
+                (n.id, (kind, payload, n.audience))
             })
             .collect();
+        // Subscriber emails get their recipient's links and headers.
+        let mut wanted: HashMap<i64, (String, String, Value, Vec<String>)> = HashMap::new();
+        for delivery in &claimed {
+            if let Some((Ok(kind), payload, audience)) =
+                notifications.get(&delivery.notification_id)
+            {
+                if matches!(
+                    kind,
+                    NotificationKind::Confirmation | NotificationKind::IncidentUpdate
+                ) {
+                    wanted
+                        .entry(delivery.notification_id)
+                        .or_insert_with(|| {
+                            (
+                                kind.as_str().to_string(),
+                                audience.clone(),
+                                payload.clone(),
+                                Vec::new(),
+                            )
+                        })
+                        .3
+                        .push(delivery.recipient.clone());
+                }
+            }
+        }
+        let links = self.links.clone();
+        let personal = if wanted.is_empty() {
+            HashMap::new()
+        } else {
+            self.db
+                .run(move |conn| {
+                    let mut out = HashMap::new();
+                    for (id, (kind, audience, payload, recipients)) in wanted {
+                        for (recipient, personal) in super::links::personalise(
+                            conn,
+                            &links,
+                            &kind,
+                            &audience,
+                            &payload,
+                            &recipients,
+                        )? {
+                            out.insert((id, recipient), personal);
+                        }
+                    }
+                    Ok::<_, StoreError>(out)
+                })
+                .await?
+        };
 
         let mut emails = Vec::with_capacity(claimed.len());
         let mut failures = Vec::new();
         for delivery in &claimed {
+            let mut headers = Vec::new();
             let rendered = match notifications.get(&delivery.notification_id) {
-                Some((Ok(kind), Value::Object(payload))) => {
+                Some((Ok(kind), Value::Object(payload), _)) => {
                     let mut data = payload.clone();
                     data.insert(
                         "recipient".into(),
                         Value::String(delivery.recipient.clone()),
                     );
-                    self.templates
-                        .render(*kind, &Value::Object(data))
-                        .map_err(|e| SendError::Transient(format!("{e:#}")))
+                    match personal.get(&(delivery.notification_id, delivery.recipient.clone())) {
+                        Some(Err(reason)) => Err(SendError::Permanent(reason.clone())),
+                        found => {
+                            if let Some(Ok(extra)) = found {
+                                data.extend(extra.data.clone());
+                                headers = extra.headers.clone();
+                            }
+                            self.templates
+                                .render(*kind, &Value::Object(data))
+                                .map_err(|e| SendError::Transient(format!("{e:#}")))
+                        }
+                    }
                 }
-                Some((Err(unknown), _)) => Err(SendError::Transient(unknown.clone())),
+                Some((Err(unknown), _, _)) => Err(SendError::Transient(unknown.clone())),
                 _ => Err(SendError::Permanent(format!(
                     "notification {} has no payload to render",
                     delivery.notification_id
@@ -131,6 +193,7 @@ impl Worker {
                     message_id: delivery.message_id.clone(),
                     to: delivery.recipient.clone(),
                     content,
+                    headers,
                 }),
                 Err(error) => {
                     tracing::error!(delivery = delivery.id, %error, "cannot render an email");

@@ -11,6 +11,7 @@ pub mod history;
 pub mod html;
 pub mod pages;
 pub mod state;
+pub mod subscribe;
 
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
@@ -45,6 +46,7 @@ impl Application {
     /// the listener and starts the revision poller.
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         let settings = Arc::new(settings);
+        crate::notify::links::configure(&settings);
         let db_settings = settings.clone();
         let db = tokio::task::spawn_blocking(move || -> anyhow::Result<Db> {
             let db = Db::connect(&db_settings.database, db_settings.db_pool_size)?;
@@ -110,6 +112,15 @@ impl Application {
             .finish()
             .context("building the sign-in rate limit")?;
 
+        // Subscribing sends email: limited per client address like sign-in.
+        let subscribe_limit = GovernorConfigBuilder::default()
+            .period(std::time::Duration::from_millis(
+                60_000 / u64::from(settings.login_per_minute),
+            ))
+            .burst_size(settings.login_burst)
+            .methods(vec![Method::POST])
+            .finish()
+            .context("building the subscribe rate limit")?;
         let app_state = state.clone();
         let server = HttpServer::new(move || {
             let data = web::Data::new(app_state.clone());
@@ -168,6 +179,8 @@ impl Application {
                         .route("/incidents/{id}", web::get().to(api::incidents::show))
                         .route("/incidents/{id}", web::patch().to(api::incidents::update))
                         .route("/incidents/{id}/updates", web::post().to(api::incidents::post_update))
+                        .route("/metrics", web::get().to(api::metrics::summary))
+                        .route("/metrics.csv", web::get().to(api::metrics::export_csv))
                         .route("/templates", web::get().to(api::templates::list))
                         .route("/templates", web::post().to(api::templates::create))
                         .route("/templates/{id}", web::get().to(api::templates::show))
@@ -196,6 +209,23 @@ impl Application {
                         .route(web::get().to(admin::session::setup_form))
                         .route(web::post().to(admin::session::setup)),
                 )
+                .service(
+                    web::resource("/subscribe")
+                        .wrap(Governor::new(&subscribe_limit))
+                        .route(web::get().to(subscribe::external_form))
+                        .route(web::post().to(subscribe::external_subscribe)),
+                )
+                .service(
+                    web::resource("/internal/subscribe")
+                        .wrap(Governor::new(&subscribe_limit))
+                        .route(web::get().to(subscribe::internal_form))
+                        .route(web::post().to(subscribe::internal_subscribe)),
+                )
+                .route("/subscribe/confirm/{token}", web::get().to(subscribe::confirm))
+                .route("/subscribe/manage/{token}", web::get().to(subscribe::manage_form))
+                .route("/subscribe/manage/{token}", web::post().to(subscribe::manage))
+                .route("/unsubscribe/{token}", web::get().to(subscribe::unsubscribe_page))
+                .route("/unsubscribe/{token}", web::post().to(subscribe::unsubscribe))
                 .route("/admin/logout", web::post().to(admin::session::logout))
                 .route("/admin", web::get().to(admin::dashboard))
                 .route("/admin/components/new", web::get().to(admin::components::new_form))

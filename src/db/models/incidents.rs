@@ -503,6 +503,7 @@ pub fn create(
             new.first_update.display_at.is_none(),
         )?;
         let incident = get(conn, id)?;
+        super::subscribers::notify_incident_update(conn, &incident, &update)?;
         audit::record::<(), _>(
             conn,
             actor,
@@ -538,6 +539,7 @@ pub fn post_update(
             new.display_at.is_none(),
         )?;
         let after = get(conn, incident_id)?;
+        super::subscribers::notify_incident_update(conn, &after, &update)?;
         audit::record(
             conn,
             actor,

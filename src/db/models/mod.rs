@@ -6,9 +6,11 @@ pub mod groups;
 pub mod history;
 pub mod incidents;
 pub mod maintenances;
+pub mod metrics;
 pub mod page_state;
 pub mod phase_templates;
 pub mod revision;
+pub mod subscribers;
 pub mod users;
 
 diesel::define_sql_function! {

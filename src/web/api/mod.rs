@@ -6,6 +6,7 @@ pub mod components;
 pub mod groups;
 pub mod incidents;
 pub mod maintenances;
+pub mod metrics;
 pub mod templates;
 
 use actix_web::HttpResponse;
@@ -21,6 +22,7 @@ use utoipa::{Modify, OpenApi};
         maintenances::list, maintenances::create, maintenances::show, maintenances::update, maintenances::delete, maintenances::post_update,
         incidents::list, incidents::create, incidents::show, incidents::update, incidents::post_update,
         templates::list, templates::create, templates::show, templates::replace,
+        metrics::summary, metrics::export_csv,
     ),
     components(schemas(
         components::ComponentView, components::ComponentCreate, components::ComponentUpdate,
@@ -33,6 +35,9 @@ use utoipa::{Modify, OpenApi};
         maintenances::MaintenanceView, maintenances::MaintenanceComponentView, maintenances::MaintenanceUpdateView,
         maintenances::MaintenanceCreate, maintenances::MaintenancePatch, maintenances::MaintenanceUpdateCreate,
         crate::domain::maintenance::MaintenanceStatus,
+        metrics::MetricsView, metrics::SummaryView, metrics::MetricView, metrics::PromisesView, metrics::GroupView,
+        metrics::ComponentGroupView, metrics::BreachView, metrics::RecurrenceView, metrics::PeriodView,
+        metrics::ChangeView, metrics::SummaryChangeView, metrics::ClockChangeView, metrics::PreviousView,
     )),
     modifiers(&BearerAuth),
     security(("bearer" = [])),

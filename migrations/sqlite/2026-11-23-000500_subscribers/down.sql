@@ -1,0 +1,3 @@
+DROP TABLE site_secrets;
+DROP TABLE subscriber_components;
+DROP TABLE subscribers;

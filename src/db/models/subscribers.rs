@@ -1,0 +1,374 @@
+//! Email subscribers: double opt-in, component filters, unsubscribing, and
+//! the fan-out of a notifying incident update to the matching subscribers.
+//!
+//! Links in emails carry tokens derived with HMAC-SHA256 from the site secret
+//! and the subscriber's random `link_key` (see [`crate::notify::links`]):
+//! the confirm token's SHA-256 is stored (`confirm_token_hash`) so it can be
+//! looked up; manage / unsubscribe tokens are `{id}-{mac}` and verified by
+//! recomputing the MAC. Nothing in the database (or the outbox payloads) is a
+//! usable token by itself when the secret is configured.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::incidents::{Incident, IncidentUpdate};
+use crate::db::schema::{site_secrets, subscriber_components, subscribers};
+use crate::db::{now, DbConn, StoreError};
+use crate::domain::email::EmailAddress;
+use crate::domain::status::Audience;
+use crate::domain::token::{random_secret, secret_hash};
+use crate::notify::links;
+use crate::notify::outbox::{self, NewNotification, NotificationKind};
+use crate::on_backend;
+
+/// A subscriber as stored.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = subscribers)]
+pub struct Subscriber {
+    pub id: i64,
+    pub email: String,
+    pub audience: String,
+    pub confirmed_at: Option<NaiveDateTime>,
+    pub unsubscribed_at: Option<NaiveDateTime>,
+    pub quarantined_at: Option<NaiveDateTime>,
+    pub bounce_count: i32,
+    pub confirm_token_hash: Option<String>,
+    pub link_key: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl Subscriber {
+    /// Confirmed, not unsubscribed, not quarantined.
+    pub fn is_active(&self) -> bool {
+        self.confirmed_at.is_some()
+            && self.unsubscribed_at.is_none()
+            && self.quarantined_at.is_none()
+    }
+}
+
+/// The HMAC key: `secret_key` from the settings when set, otherwise a random
+/// one generated once and kept in `site_secrets`.
+pub fn site_secret(conn: &mut DbConn, configured: Option<&str>) -> Result<Vec<u8>, StoreError> {
+    if let Some(key) = configured.filter(|k| !k.is_empty()) {
+        return Ok(key.as_bytes().to_vec());
+    }
+    let found: Option<String> = on_backend!(conn, |c| site_secrets::table
+        .select(site_secrets::value)
+        .find("link_hmac")
+        .first(c)
+        .optional())?;
+    if let Some(value) = found {
+        return Ok(value.into_bytes());
+    }
+    let fresh = random_secret("");
+    on_backend!(conn, |c| diesel::insert_into(site_secrets::table)
+        .values((
+            site_secrets::name.eq("link_hmac"),
+            site_secrets::value.eq(&fresh),
+            site_secrets::created_at.eq(now()),
+        ))
+        .on_conflict(site_secrets::name)
+        .do_nothing()
+        .execute(c))?;
+    // Another instance may have won the race: read back what is stored.
+    let value: String = on_backend!(conn, |c| site_secrets::table
+        .select(site_secrets::value)
+        .find("link_hmac")
+        .first(c))?;
+    Ok(value.into_bytes())
+}
+
+pub fn find(conn: &mut DbConn, id: i64) -> Result<Option<Subscriber>, StoreError> {
+    Ok(on_backend!(conn, |c| subscribers::table
+        .select(Subscriber::as_select())
+        .find(id)
+        .first(c)
+        .optional())?)
+}
+
+pub fn find_by_email(
+    conn: &mut DbConn,
+    email: &str,
+    audience: Audience,
+) -> Result<Option<Subscriber>, StoreError> {
+    Ok(on_backend!(conn, |c| subscribers::table
+        .select(Subscriber::as_select())
+        .filter(subscribers::email.eq(email))
+        .filter(subscribers::audience.eq(audience.as_str()))
+        .first(c)
+        .optional())?)
+}
+
+/// The subscribers of `audience` with these addresses (for rendering links).
+pub fn by_emails(
+    conn: &mut DbConn,
+    audience: &str,
+    emails: &[String],
+) -> Result<Vec<Subscriber>, StoreError> {
+    Ok(on_backend!(conn, |c| subscribers::table
+        .select(Subscriber::as_select())
+        .filter(subscribers::audience.eq(audience))
+        .filter(subscribers::email.eq_any(emails))
+        .load(c))?)
+}
+
+pub fn component_ids(conn: &mut DbConn, subscriber_id: i64) -> Result<Vec<i64>, StoreError> {
+    Ok(on_backend!(conn, |c| subscriber_components::table
+        .select(subscriber_components::component_id)
+        .filter(subscriber_components::subscriber_id.eq(subscriber_id))
+        .order(subscriber_components::component_id)
+        .load(c))?)
+}
+
+/// Replaces a subscriber's component choices (empty: everything).
+pub fn set_components(
+    conn: &mut DbConn,
+    subscriber_id: i64,
+    component_ids: &[i64],
+) -> Result<(), StoreError> {
+    conn.write_transaction(|conn| {
+        on_backend!(conn, |c| diesel::delete(
+            subscriber_components::table
+                .filter(subscriber_components::subscriber_id.eq(subscriber_id))
+        )
+        .execute(c))?;
+        let mut ids = component_ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        for component_id in ids {
+            on_backend!(conn, |c| diesel::insert_into(subscriber_components::table)
+                .values((
+                    subscriber_components::subscriber_id.eq(subscriber_id),
+                    subscriber_components::component_id.eq(component_id),
+                ))
+                .execute(c))?;
+        }
+        on_backend!(conn, |c| diesel::update(
+            subscribers::table.find(subscriber_id)
+        )
+        .set(subscribers::updated_at.eq(now()))
+        .execute(c))?;
+        Ok(())
+    })
+}
+
+/// What [`subscribe`] did; the visitor sees the same page either way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubscribeOutcome {
+    /// A new (or unconfirmed, or unsubscribed) address: a confirmation email is queued.
+    ConfirmationSent,
+    /// Already confirmed and active: nothing is sent.
+    AlreadySubscribed,
+}
+
+/// Subscribes `email` to `audience`: writes or refreshes the subscriber and,
+/// in the same transaction, queues the confirmation email. An address that
+/// is already confirmed is left alone and gets no email (so the form cannot
+/// be used to spam a subscriber, and the answer page is the same).
+pub fn subscribe(
+    conn: &mut DbConn,
+    secret_key: Option<&str>,
+    email: &EmailAddress,
+    audience: Audience,
+    component_ids: &[i64],
+) -> Result<SubscribeOutcome, StoreError> {
+    conn.write_transaction(|conn| {
+        let secret = site_secret(conn, secret_key)?;
+        let at = now();
+        let existing = find_by_email(conn, email.as_str(), audience)?;
+        if let Some(s) = &existing {
+            if s.is_active() {
+                return Ok(SubscribeOutcome::AlreadySubscribed);
+            }
+        }
+        let link_key = random_secret("");
+        let confirm_hash = secret_hash(&links::confirm_token(&secret, &link_key));
+        let id = match existing {
+            Some(s) => {
+                on_backend!(conn, |c| diesel::update(subscribers::table.find(s.id))
+                    .set((
+                        subscribers::confirmed_at.eq(None::<NaiveDateTime>),
+                        subscribers::unsubscribed_at.eq(None::<NaiveDateTime>),
+                        subscribers::confirm_token_hash.eq(Some(&confirm_hash)),
+                        subscribers::link_key.eq(&link_key),
+                        subscribers::updated_at.eq(at),
+                    ))
+                    .execute(c))?;
+                s.id
+            }
+            None => on_backend!(conn, |c| diesel::insert_into(subscribers::table)
+                .values((
+                    subscribers::email.eq(email.as_str()),
+                    subscribers::audience.eq(audience.as_str()),
+                    subscribers::bounce_count.eq(0),
+                    subscribers::confirm_token_hash.eq(Some(&confirm_hash)),
+                    subscribers::link_key.eq(&link_key),
+                    subscribers::created_at.eq(at),
+                    subscribers::updated_at.eq(at),
+                ))
+                .returning(subscribers::id)
+                .get_result::<i64>(c))?,
+        };
+        set_components(conn, id, component_ids)?;
+        outbox::enqueue(
+            conn,
+            &links::message_domain(),
+            &NewNotification {
+                kind: NotificationKind::Confirmation,
+                audience,
+                subject: Some(format!("subscriber:{id}")),
+                payload: serde_json::json!({ "subscriber_id": id }),
+            },
+            std::slice::from_ref(email),
+        )?;
+        Ok(SubscribeOutcome::ConfirmationSent)
+    })
+}
+
+/// Confirms the subscriber whose confirm token this is; `None` when the
+/// token is unknown (already used, replaced, or made up).
+pub fn confirm(conn: &mut DbConn, token: &str) -> Result<Option<Subscriber>, StoreError> {
+    let hash = secret_hash(token);
+    conn.write_transaction(|conn| {
+        let found: Option<Subscriber> = on_backend!(conn, |c| subscribers::table
+            .select(Subscriber::as_select())
+            .filter(subscribers::confirm_token_hash.eq(&hash))
+            .first(c)
+            .optional())?;
+        let Some(s) = found else { return Ok(None) };
+        let at = now();
+        on_backend!(conn, |c| diesel::update(subscribers::table.find(s.id))
+            .set((
+                subscribers::confirmed_at.eq(Some(at)),
+                subscribers::confirm_token_hash.eq(None::<String>),
+                subscribers::updated_at.eq(at),
+            ))
+            .execute(c))?;
+        find(conn, s.id)
+    })
+}
+
+/// The subscriber a manage / unsubscribe token names, if its MAC is right.
+pub fn by_link_token(
+    conn: &mut DbConn,
+    secret_key: Option<&str>,
+    purpose: &str,
+    token: &str,
+) -> Result<Option<Subscriber>, StoreError> {
+    let Some(id) = links::token_id(token) else {
+        return Ok(None);
+    };
+    let Some(s) = find(conn, id)? else {
+        return Ok(None);
+    };
+    let secret = site_secret(conn, secret_key)?;
+    Ok(links::verify_link_token(&secret, purpose, s.id, &s.link_key, token).then_some(s))
+}
+
+pub fn unsubscribe(conn: &mut DbConn, subscriber_id: i64) -> Result<(), StoreError> {
+    let at = now();
+    on_backend!(conn, |c| diesel::update(
+        subscribers::table
+            .find(subscriber_id)
+            .filter(subscribers::unsubscribed_at.is_null())
+    )
+    .set((
+        subscribers::unsubscribed_at.eq(Some(at)),
+        subscribers::updated_at.eq(at),
+    ))
+    .execute(c))?;
+    Ok(())
+}
+
+/// Active subscribers of `audience` whose filter is empty or meets `components`.
+pub fn recipients_for(
+    conn: &mut DbConn,
+    audience: Audience,
+    components: &[i64],
+) -> Result<Vec<EmailAddress>, StoreError> {
+    let active: Vec<(i64, String)> = on_backend!(conn, |c| subscribers::table
+        .select((subscribers::id, subscribers::email))
+        .filter(subscribers::audience.eq(audience.as_str()))
+        .filter(subscribers::confirmed_at.is_not_null())
+        .filter(subscribers::unsubscribed_at.is_null())
+        .filter(subscribers::quarantined_at.is_null())
+        .order(subscribers::id)
+        .load(c))?;
+    let filters: Vec<(i64, i64)> = on_backend!(conn, |c| subscriber_components::table
+        .inner_join(subscribers::table)
+        .select((
+            subscriber_components::subscriber_id,
+            subscriber_components::component_id,
+        ))
+        .filter(subscribers::audience.eq(audience.as_str()))
+        .load(c))?;
+    let mut by_subscriber: std::collections::HashMap<i64, Vec<i64>> = Default::default();
+    for (s, c) in filters {
+        by_subscriber.entry(s).or_default().push(c);
+    }
+    Ok(active
+        .into_iter()
+        .filter(|(id, _)| match by_subscriber.get(id) {
+            None => true,
+            Some(chosen) => chosen.iter().any(|c| components.contains(c)),
+        })
+        .filter_map(|(_, email)| EmailAddress::parse(&email).ok())
+        .collect())
+}
+
+/// Queues the emails for a notifying update: one `incident_update`
+/// notification per audience that has text, with a delivery per matching
+/// subscriber. Runs inside the caller's transaction. The fan-out is done
+/// here, inline, for now (fine for thousands of subscribers; a background
+/// fan-out in batches is left for later).
+pub fn notify_incident_update(
+    conn: &mut DbConn,
+    incident: &Incident,
+    update: &IncidentUpdate,
+) -> Result<(), StoreError> {
+    if !update.notify {
+        return Ok(());
+    }
+    let streams = [
+        (
+            Audience::External,
+            &update.external_body,
+            &update.external_html,
+        ),
+        (
+            Audience::Internal,
+            &update.internal_body,
+            &update.internal_html,
+        ),
+    ];
+    for (audience, markdown, html) in streams {
+        let (Some(markdown), Some(html)) = (markdown, html) else {
+            continue;
+        };
+        let recipients = recipients_for(conn, audience, &incident.component_ids)?;
+        let payload = serde_json::json!({
+            "incident_id": incident.id,
+            "incident_name": incident.name,
+            "impact": incident.impact.as_str(),
+            "impact_label": incident.impact.label(),
+            "phase": update.status.as_str(),
+            "phase_label": update.status.label(),
+            "text": markdown,
+            "html": html,
+            "update_id": update.id,
+        });
+        outbox::enqueue(
+            conn,
+            &links::message_domain(),
+            &NewNotification {
+                kind: NotificationKind::IncidentUpdate,
+                audience,
+                subject: Some(format!("incident_update:{}", update.id)),
+                payload,
+            },
+            &recipients,
+        )?;
+    }
+    Ok(())
+}

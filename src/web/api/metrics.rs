@@ -1,0 +1,531 @@
+//! `/api/v1/metrics` and `/api/v1/metrics.csv`: the incident metrics of a
+//! period (durations in seconds, wall clock and support hours), SLA breaches,
+//! recurrences and the change against the previous period.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use actix_web::{web, HttpResponse};
+use chrono::{DateTime, Duration, NaiveDateTime};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::ErrorBody;
+use crate::db::models::metrics::{self as store, PeriodFacts};
+use crate::domain::metrics::{
+    by_component, by_priority, check_sla, count_change, duration_change, recurrences, share_change,
+    Change, Clock, GroupSummary, IncidentMetrics, Metric, PromiseAdherence, SlaCheck, SlaKind,
+    SlaOutcome, Summary,
+};
+use crate::domain::role::Permission;
+use crate::error::AppError;
+use crate::render::statuspage::timestamp;
+use crate::web::auth::ApiCaller;
+use crate::web::state::AppState;
+
+/// How long the period is when `from` is left out.
+const DEFAULT_DAYS: i64 = 30;
+
+fn seconds(d: Duration) -> i64 {
+    d.num_seconds()
+}
+
+fn seconds_f(d: Duration) -> f64 {
+    d.num_milliseconds() as f64 / 1000.0
+}
+
+/// Count, median, p90 (nearest rank) and mean, in seconds.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SummaryView {
+    pub count: usize,
+    pub median: Option<i64>,
+    pub p90: Option<i64>,
+    pub mean: Option<f64>,
+}
+
+impl From<&Summary> for SummaryView {
+    fn from(s: &Summary) -> Self {
+        SummaryView {
+            count: s.count,
+            median: s.median.map(seconds),
+            p90: s.p90.map(seconds),
+            mean: s.mean.map(seconds_f),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MetricView {
+    pub label: &'static str,
+    pub definition: &'static str,
+    pub wall_clock: SummaryView,
+    pub support_hours: SummaryView,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PromisesView {
+    pub kept: usize,
+    pub broken: usize,
+    pub open: usize,
+    /// Kept ÷ (kept + broken); null when no promise was decided.
+    pub share_kept: Option<f64>,
+}
+
+impl From<PromiseAdherence> for PromisesView {
+    fn from(p: PromiseAdherence) -> Self {
+        PromisesView {
+            kept: p.kept,
+            broken: p.broken,
+            open: p.open,
+            share_kept: p.share_kept(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GroupView {
+    pub count: usize,
+    #[schema(value_type = Object)]
+    pub metrics: BTreeMap<&'static str, MetricView>,
+    pub promises: PromisesView,
+}
+
+fn group_view(g: &GroupSummary) -> GroupView {
+    GroupView {
+        count: g.incidents,
+        metrics: Metric::ALL
+            .into_iter()
+            .filter_map(|m| {
+                let s = g.get(m)?;
+                Some((
+                    m.as_str(),
+                    MetricView {
+                        label: m.label(),
+                        definition: m.definition(),
+                        wall_clock: (&s.wall_clock).into(),
+                        support_hours: (&s.support_hours).into(),
+                    },
+                ))
+            })
+            .collect(),
+        promises: g.promises.into(),
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ComponentGroupView {
+    pub component_id: i64,
+    pub name: String,
+    #[serde(flatten)]
+    pub summary: GroupView,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BreachView {
+    pub incident_id: i64,
+    pub priority: String,
+    /// `on_site` or `restore`.
+    #[schema(value_type = String)]
+    pub kind: SlaKind,
+    /// The target, in seconds of the agreed clock.
+    pub target: i64,
+    /// Time taken so far (target + lateness), in seconds of the agreed clock.
+    pub elapsed: i64,
+    /// `wall_clock` or `support_hours`: the clock the target is agreed in.
+    #[schema(value_type = String)]
+    pub clock: Clock,
+    pub deadline: String,
+}
+
+fn breach_view(check: &SlaCheck) -> Option<BreachView> {
+    match check.outcome() {
+        SlaOutcome::Breached { deadline, over } => Some(BreachView {
+            incident_id: check.incident_id,
+            priority: check.priority.as_str().to_string(),
+            kind: check.kind,
+            target: seconds(check.target),
+            elapsed: seconds(check.target + over),
+            clock: check.agreed,
+            deadline: timestamp(deadline),
+        }),
+        _ => None,
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecurrenceView {
+    pub earlier_id: i64,
+    pub later_id: i64,
+    pub component_id: i64,
+    pub component_name: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PeriodView {
+    pub from: String,
+    pub to: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChangeView {
+    /// Current minus previous (seconds for durations).
+    pub delta: f64,
+    /// Relative to the previous value; null when it was zero.
+    pub percent: Option<f64>,
+}
+
+fn change_secs(c: Option<Change<Duration>>) -> Option<ChangeView> {
+    c.map(|c| ChangeView {
+        delta: seconds_f(c.delta),
+        percent: c.percent,
+    })
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SummaryChangeView {
+    pub median: Option<ChangeView>,
+    pub p90: Option<ChangeView>,
+    pub mean: Option<ChangeView>,
+}
+
+fn summary_change(current: &Summary, previous: &Summary) -> SummaryChangeView {
+    SummaryChangeView {
+        median: change_secs(duration_change(current.median, previous.median)),
+        p90: change_secs(duration_change(current.p90, previous.p90)),
+        mean: change_secs(duration_change(current.mean, previous.mean)),
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClockChangeView {
+    pub wall_clock: SummaryChangeView,
+    pub support_hours: SummaryChangeView,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PreviousView {
+    pub period: PeriodView,
+    pub count: usize,
+    pub count_change: ChangeView,
+    #[schema(value_type = Object)]
+    pub metrics: BTreeMap<&'static str, ClockChangeView>,
+    /// Change of the share of promises kept (0.1 = ten percentage points).
+    pub promises_kept: Option<ChangeView>,
+}
+
+/// The figures of one period.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MetricsView {
+    pub period: PeriodView,
+    pub count: usize,
+    #[schema(value_type = Object)]
+    pub metrics: BTreeMap<&'static str, MetricView>,
+    pub promises: PromisesView,
+    #[schema(value_type = Object)]
+    pub by_priority: BTreeMap<String, GroupView>,
+    pub by_component: Vec<ComponentGroupView>,
+    pub sla_breaches: Vec<BreachView>,
+    pub recurrences: Vec<RecurrenceView>,
+    pub previous_period: PreviousView,
+}
+
+/// Parses `from`/`to` (RFC 3339); the last 30 days by default.
+fn period(
+    query: &BTreeMap<String, String>,
+    now: NaiveDateTime,
+) -> Result<(NaiveDateTime, NaiveDateTime), AppError> {
+    let parse = |name: &str| -> Result<Option<NaiveDateTime>, AppError> {
+        match query.get(name).map(|v| v.trim()).filter(|v| !v.is_empty()) {
+            None => Ok(None),
+            Some(value) => DateTime::parse_from_rfc3339(value)
+                .map(|t| Some(t.naive_utc()))
+                .map_err(|_| {
+                    AppError::Invalid(format!(
+                        "`{name}` is not an RFC 3339 date-time: write e.g. 2026-11-01T00:00:00Z (got {value:?})"
+                    ))
+                }),
+        }
+    };
+    let to = parse("to")?.unwrap_or(now);
+    let from = parse("from")?.unwrap_or(to - Duration::days(DEFAULT_DAYS));
+    if from >= to {
+        return Err(AppError::Invalid(format!(
+            "`from` ({}) must be before `to` ({})",
+            timestamp(from),
+            timestamp(to)
+        )));
+    }
+    Ok((from, to))
+}
+
+/// Everything computed for one period.
+struct Computed {
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+    facts: PeriodFacts,
+    metrics: Vec<IncidentMetrics>,
+    checks: Vec<SlaCheck>,
+    recurrences: Vec<crate::domain::metrics::Recurrence>,
+    previous: Vec<IncidentMetrics>,
+}
+
+async fn compute(
+    state: &web::Data<AppState>,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> Result<Computed, AppError> {
+    let now = crate::db::now();
+    let window = state.settings.recurrence_window;
+    let length = to - from;
+    let (facts, previous) = state
+        .db
+        .run(move |conn| {
+            let facts = store::load_period(conn, from, to, window, now)?;
+            let previous = store::load_period(conn, from - length, from, Duration::zero(), now)?;
+            Ok::<_, crate::db::StoreError>((facts, previous))
+        })
+        .await?;
+    let settings = &state.settings;
+    let hours = &settings.support_hours;
+    let metrics: Vec<IncidentMetrics> = facts
+        .incidents
+        .iter()
+        .map(|(_, f)| f.metrics(hours, now))
+        .collect();
+    let checks = facts
+        .incidents
+        .iter()
+        .flat_map(|(_, f)| check_sla(f, &settings.sla_targets, hours, now))
+        .collect();
+    let in_period: BTreeSet<i64> = facts.incidents.iter().map(|(i, _)| i.id).collect();
+    let all: Vec<_> = facts
+        .before
+        .iter()
+        .chain(facts.incidents.iter())
+        .map(|(_, f)| f.clone())
+        .collect();
+    let recurrences = recurrences(&all, window)
+        .into_iter()
+        .filter(|r| in_period.contains(&r.later_id))
+        .collect();
+    let previous = previous
+        .incidents
+        .iter()
+        .map(|(_, f)| f.metrics(hours, now))
+        .collect();
+    Ok(Computed {
+        from,
+        to,
+        facts,
+        metrics,
+        checks,
+        recurrences,
+        previous,
+    })
+}
+
+fn view(c: &Computed) -> MetricsView {
+    let overall = GroupSummary::of(&c.metrics);
+    let previous = GroupSummary::of(&c.previous);
+    let length = c.to - c.from;
+    let count = count_change(c.metrics.len(), c.previous.len());
+    let names = &c.facts.component_names;
+    MetricsView {
+        period: PeriodView {
+            from: timestamp(c.from),
+            to: timestamp(c.to),
+        },
+        count: c.metrics.len(),
+        metrics: group_view(&overall).metrics,
+        promises: overall.promises.into(),
+        by_priority: by_priority(&c.metrics)
+            .iter()
+            .map(|(p, g)| (p.as_str().to_string(), group_view(g)))
+            .collect(),
+        by_component: by_component(&c.metrics)
+            .iter()
+            .map(|(id, g)| ComponentGroupView {
+                component_id: *id,
+                name: names.get(id).cloned().unwrap_or_default(),
+                summary: group_view(g),
+            })
+            .collect(),
+        sla_breaches: c.checks.iter().filter_map(breach_view).collect(),
+        recurrences: c
+            .recurrences
+            .iter()
+            .map(|r| RecurrenceView {
+                earlier_id: r.earlier_id,
+                later_id: r.later_id,
+                component_id: r.component_id,
+                component_name: names.get(&r.component_id).cloned(),
+            })
+            .collect(),
+        previous_period: PreviousView {
+            period: PeriodView {
+                from: timestamp(c.from - length),
+                to: timestamp(c.from),
+            },
+            count: c.previous.len(),
+            count_change: ChangeView {
+                delta: count.delta as f64,
+                percent: count.percent,
+            },
+            metrics: Metric::ALL
+                .into_iter()
+                .filter_map(|m| {
+                    let (now, before) = (overall.get(m)?, previous.get(m)?);
+                    Some((
+                        m.as_str(),
+                        ClockChangeView {
+                            wall_clock: summary_change(&now.wall_clock, &before.wall_clock),
+                            support_hours: summary_change(
+                                &now.support_hours,
+                                &before.support_hours,
+                            ),
+                        },
+                    ))
+                })
+                .collect(),
+            promises_kept: share_change(
+                overall.promises.share_kept(),
+                previous.promises.share_kept(),
+            )
+            .map(|c| ChangeView {
+                delta: c.delta,
+                percent: c.percent,
+            }),
+        },
+    }
+}
+
+/// The incident metrics of a period (default: the last 30 days).
+#[utoipa::path(get, path = "/api/v1/metrics", tag = "metrics",
+    params(
+        ("from" = Option<String>, Query, description = "Start of the period, RFC 3339 (inclusive); default `to` minus 30 days"),
+        ("to" = Option<String>, Query, description = "End of the period, RFC 3339 (exclusive); default now"),
+    ),
+    responses((status = 200, body = MetricsView), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn summary(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    query: web::Query<BTreeMap<String, String>>,
+) -> Result<HttpResponse, AppError> {
+    caller.require(Permission::ViewInternal)?;
+    let (from, to) = period(&query, crate::db::now())?;
+    let computed = compute(&state, from, to).await?;
+    Ok(HttpResponse::Ok().json(view(&computed)))
+}
+
+/// One CSV field, quoted per RFC 4180 when it holds a comma, quote or line break.
+pub fn csv_field(value: &str) -> String {
+    if value.contains([',', '"', '\r', '\n']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value.to_string()
+    }
+}
+
+fn csv_line(fields: &[String]) -> String {
+    let mut line = fields
+        .iter()
+        .map(|f| csv_field(f))
+        .collect::<Vec<_>>()
+        .join(",");
+    line.push_str("\r\n");
+    line
+}
+
+fn csv(c: &Computed) -> String {
+    let mut header: Vec<String> = ["id", "name", "priority", "impact", "started_at"]
+        .into_iter()
+        .map(String::from)
+        .collect();
+    for m in Metric::ALL {
+        header.push(format!("{}_wall_clock_s", m.as_str()));
+        header.push(format!("{}_support_hours_s", m.as_str()));
+    }
+    header.extend(
+        [
+            "promises_kept",
+            "promises_broken",
+            "sla_breaches",
+            "recurrence",
+        ]
+        .into_iter()
+        .map(String::from),
+    );
+    let mut out = csv_line(&header);
+    for ((incident, _), metrics) in c.facts.incidents.iter().zip(&c.metrics) {
+        let mut row = vec![
+            incident.id.to_string(),
+            incident.name.clone(),
+            incident.priority.as_str().to_string(),
+            incident.impact.as_str().to_string(),
+            timestamp(incident.started_at),
+        ];
+        for m in Metric::ALL {
+            let value = metrics.get(m);
+            for clock in [Clock::WallClock, Clock::SupportHours] {
+                row.push(
+                    value
+                        .map(|e| seconds(e.in_clock(clock)).to_string())
+                        .unwrap_or_default(),
+                );
+            }
+        }
+        row.push(metrics.promises.kept.to_string());
+        row.push(metrics.promises.broken.to_string());
+        let breaches: Vec<&str> = c
+            .checks
+            .iter()
+            .filter(|k| k.incident_id == incident.id && k.is_breached())
+            .map(|k| match k.kind {
+                SlaKind::OnSite => "on_site",
+                SlaKind::Restore => "restore",
+            })
+            .collect();
+        row.push(breaches.join(";"));
+        let recurs = c.recurrences.iter().any(|r| r.later_id == incident.id);
+        row.push(recurs.to_string());
+        out.push_str(&csv_line(&row));
+    }
+    out
+}
+
+/// One row per incident of the period: its metrics in seconds (wall clock and
+/// support hours), SLA breaches and whether it recurs.
+#[utoipa::path(get, path = "/api/v1/metrics.csv", tag = "metrics",
+    params(
+        ("from" = Option<String>, Query, description = "Start of the period, RFC 3339"),
+        ("to" = Option<String>, Query, description = "End of the period, RFC 3339"),
+    ),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn export_csv(
+    state: web::Data<AppState>,
+    caller: ApiCaller,
+    query: web::Query<BTreeMap<String, String>>,
+) -> Result<HttpResponse, AppError> {
+    caller.require(Permission::ViewInternal)?;
+    let (from, to) = period(&query, crate::db::now())?;
+    let computed = compute(&state, from, to).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            "attachment; filename=\"incident-metrics.csv\"",
+        ))
+        .body(csv(&computed)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    #[test]
+    fn fields_are_quoted_per_rfc_4180() {
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("a, b"), "\"a, b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
+    }
+}

@@ -1,0 +1,377 @@
+//! Subscribers, end to end against a real SMTP server (postfix's
+//! `smtp-sink`, see tests/mail.rs): double opt-in, incident update emails per
+//! audience and component, silent updates, one-click unsubscribe.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use sitrep::db::models::subscribers;
+use sitrep::domain::role::Role;
+use sitrep::domain::status::Audience;
+use tempfile::TempDir;
+
+use crate::helpers::*;
+use crate::mail::{decode_base64, header, part, Sink};
+
+struct Setup {
+    app: TestApp,
+    sink: Sink,
+    token: String,
+    _dir: TempDir,
+}
+
+async fn setup() -> Setup {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start(dir.path(), &[]);
+    let url = sink.url();
+    let app = spawn_app_with(|raw| raw.smtp_url = Some(url)).await;
+    let token = app.admin_token().await;
+    Setup {
+        app,
+        sink,
+        token,
+        _dir: dir,
+    }
+}
+
+/// A header with RFC 2047 encoded-words decoded.
+fn decoded(message: &str, name: &str) -> Option<String> {
+    let raw = header(message, name)?;
+    // Whitespace between two encoded-words is dropped, elsewhere kept.
+    let mut out = String::new();
+    let mut previous_encoded = false;
+    for word in raw.split_whitespace() {
+        let encoded = word.to_ascii_lowercase().starts_with("=?utf-8?b?") && word.ends_with("?=");
+        if !out.is_empty() && (!encoded || !previous_encoded) {
+            out.push(' ');
+        }
+        if encoded {
+            out.push_str(&decode_base64(&word[10..word.len() - 2]));
+        } else {
+            out.push_str(word);
+        }
+        previous_encoded = encoded;
+    }
+    Some(out)
+}
+
+/// Messages to `to` whose subject contains `subject`.
+fn mails(sink: &Sink, to: &str, subject: &str) -> Vec<String> {
+    sink.messages()
+        .into_iter()
+        .filter(|m| header(m, "To").is_some_and(|t| t.contains(to)))
+        .filter(|m| decoded(m, "Subject").is_some_and(|s| s.contains(subject)))
+        .collect()
+}
+
+/// Waits until `to` has `count` messages whose subject contains `subject`.
+async fn wait_for(sink: &Sink, to: &str, subject: &str, count: usize) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let found = mails(sink, to, subject);
+        if found.len() >= count {
+            return found;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{to} did not get {count} mail(s) about {subject:?}; got {:?}",
+            sink.messages()
+                .iter()
+                .map(|m| (header(m, "To"), decoded(m, "Subject")))
+                .collect::<Vec<_>>()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The path (from `marker` on) of the first link containing `marker`.
+fn link(text: &str, marker: &str) -> String {
+    let start = text
+        .find(marker)
+        .unwrap_or_else(|| panic!("no {marker} in {text}"));
+    text[start..]
+        .split(|c: char| c.is_whitespace() || c == '"' || c == '>')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+async fn subscribe(app: &TestApp, path: &str, email: &str, components: &[&Value]) -> (u16, String) {
+    let ids: Vec<String> = components.iter().map(|c| c.to_string()).collect();
+    let mut fields = vec![("email", email)];
+    fields.extend(ids.iter().map(|id| ("components", id.as_str())));
+    let (status, _, body) = app.post_form(path, &fields).await;
+    (status, body)
+}
+
+/// Subscribes and follows the confirmation link from the email.
+async fn subscribe_confirmed(s: &Setup, path: &str, email: &str, components: &[&Value]) {
+    let (status, body) = subscribe(&s.app, path, email, components).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("Check your inbox"), "{body}");
+    let mail = wait_for(&s.sink, email, "Confirm your subscription", 1).await;
+    let text = part(&mail[0], "text/plain").expect("text part");
+    assert!(part(&mail[0], "text/html").is_some());
+    let confirm = link(&text, "/subscribe/confirm/");
+    let response = reqwest::get(s.app.url(&confirm)).await.unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert!(response.text().await.unwrap().contains("confirmed"));
+}
+
+async fn open_incident(s: &Setup, body: Value) -> Value {
+    let (status, json) = s
+        .app
+        .send_json(
+            &s.token,
+            reqwest::Method::POST,
+            "/api/v1/incidents",
+            Some(body),
+        )
+        .await;
+    assert_eq!(status, 201, "{json}");
+    json
+}
+
+async fn post_update(s: &Setup, id: &Value, body: Value) {
+    let (status, json) = s
+        .app
+        .send_json(
+            &s.token,
+            reqwest::Method::POST,
+            &format!("/api/v1/incidents/{id}/updates"),
+            Some(body),
+        )
+        .await;
+    assert_eq!(status, 201, "{json}");
+}
+
+#[tokio::test]
+async fn incident_updates_reach_confirmed_subscribers_of_their_audience_and_components() {
+    let s = setup().await;
+    let api = s
+        .app
+        .create_component(&s.token, json!({"name": "API"}))
+        .await;
+    let web = s
+        .app
+        .create_component(&s.token, json!({"name": "Web"}))
+        .await;
+
+    subscribe_confirmed(&s, "/subscribe", "all@example.com", &[]).await;
+    subscribe_confirmed(&s, "/subscribe", "api-fan@example.com", &[&api["id"]]).await;
+    subscribe_confirmed(&s, "/subscribe", "web-fan@example.com", &[&web["id"]]).await;
+    let (status, _) = subscribe(&s.app, "/subscribe", "pending@example.com", &[]).await;
+    assert_eq!(status, 200);
+    s.app.sign_in_as("staff@example.com", Role::Admin).await;
+    subscribe_confirmed(&s, "/internal/subscribe", "staff-list@example.com", &[]).await;
+
+    let incident = open_incident(
+        &s,
+        json!({
+            "name": "Checkout errors",
+            "impact": "major",
+            "urgency": "high",
+            "components": {api["id"].to_string(): "partial_outage"},
+            "update": {"status": "investigating",
+                       "external_body": "We are looking into **errors**.",
+                       "internal_body": "SECRET: db primary is down"}
+        }),
+    )
+    .await;
+    let subject = "[Major] Checkout errors — Investigating";
+    let mail = wait_for(&s.sink, "all@example.com", "Checkout errors", 1).await;
+    wait_for(&s.sink, "api-fan@example.com", "Checkout errors", 1).await;
+    let internal = wait_for(&s.sink, "staff-list@example.com", "Checkout errors", 1).await;
+
+    let m = &mail[0];
+    assert_eq!(decoded(m, "Subject").as_deref(), Some(subject));
+    let unsubscribe = header(m, "List-Unsubscribe").expect("List-Unsubscribe");
+    assert!(
+        unsubscribe.starts_with("<http") && unsubscribe.contains("/unsubscribe/"),
+        "{unsubscribe}"
+    );
+    assert_eq!(
+        header(m, "List-Unsubscribe-Post").as_deref(),
+        Some("List-Unsubscribe=One-Click")
+    );
+    assert!(header(m, "Message-ID").is_some());
+    let text = part(m, "text/plain").unwrap();
+    let html = part(m, "text/html").unwrap();
+    assert!(text.contains("We are looking into **errors**."), "{text}");
+    assert!(html.contains("<strong>errors</strong>"), "{html}");
+    assert!(!text.contains("SECRET") && !html.contains("SECRET"));
+    assert!(text.contains(&format!("/incidents/{}", incident["id"])));
+    assert!(text.contains("/subscribe/manage/"));
+    assert!(text.contains("/unsubscribe/"));
+
+    let internal_text = part(&internal[0], "text/plain").unwrap();
+    assert!(internal_text.contains("SECRET: db primary is down"));
+    assert!(!internal_text.contains("looking into"));
+    assert!(internal_text.contains(&format!("/internal/incidents/{}", incident["id"])));
+
+    // A silent update, then a notifying one: only the second is mailed.
+    let id = incident["id"].clone();
+    post_update(
+        &s,
+        &id,
+        json!({"status": "identified", "external_body": "Silent note", "deliver_notifications": false}),
+    )
+    .await;
+    post_update(
+        &s,
+        &id,
+        json!({"status": "monitoring", "external_body": "A fix is deployed."}),
+    )
+    .await;
+    let all = wait_for(&s.sink, "all@example.com", "Checkout errors", 2).await;
+    assert_eq!(all.len(), 2);
+    assert!(all
+        .iter()
+        .all(|m| !part(m, "text/plain").unwrap().contains("Silent note")));
+    assert!(all
+        .iter()
+        .any(|m| decoded(m, "Subject").as_deref() == Some("[Major] Checkout errors — Monitoring")));
+
+    // One-click unsubscribe: a bare POST, no cookie, no CSRF token.
+    let path = link(&unsubscribe, "/unsubscribe/");
+    let response = reqwest::Client::new()
+        .post(s.app.url(&path))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    // A forged token does nothing.
+    let forged = reqwest::Client::new()
+        .post(s.app.url(&format!(
+            "{}{}",
+            &path[..path.len() - 1],
+            if path.ends_with('0') { '1' } else { '0' }
+        )))
+        .body("List-Unsubscribe=One-Click")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status().as_u16(), 404);
+
+    post_update(
+        &s,
+        &id,
+        json!({"status": "resolved", "external_body": "All good."}),
+    )
+    .await;
+    wait_for(&s.sink, "api-fan@example.com", "Checkout errors", 3).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        mails(&s.sink, "all@example.com", "Checkout errors").len(),
+        2,
+        "unsubscribed"
+    );
+    assert!(
+        mails(&s.sink, "web-fan@example.com", "Checkout errors").is_empty(),
+        "component filter"
+    );
+    assert!(
+        mails(&s.sink, "pending@example.com", "Checkout errors").is_empty(),
+        "unconfirmed"
+    );
+    assert_eq!(
+        mails(&s.sink, "staff-list@example.com", "Checkout errors").len(),
+        1,
+        "no internal text later"
+    );
+}
+
+#[tokio::test]
+async fn subscribing_twice_keeps_one_row_and_the_same_answer_and_bad_addresses_get_422() {
+    let s = setup().await;
+    let (first_status, first) = subscribe(&s.app, "/subscribe", "twice@example.com", &[]).await;
+    let (second_status, second) = subscribe(&s.app, "/subscribe", "TWICE@example.com", &[]).await;
+    assert_eq!((first_status, second_status), (200, 200));
+    assert_eq!(first, second);
+    // Confirmed: subscribing again answers the same and sends nothing more.
+    let confirmations = wait_for(&s.sink, "twice@example.com", "Confirm", 2).await;
+    let latest = confirmations
+        .iter()
+        .map(|m| link(&part(m, "text/plain").unwrap(), "/subscribe/confirm/"))
+        .collect::<Vec<_>>();
+    let mut confirmed = 0;
+    for path in &latest {
+        if reqwest::get(s.app.url(path))
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+            == 200
+        {
+            confirmed += 1;
+        }
+    }
+    assert_eq!(confirmed, 1, "only the newest confirmation link works");
+    let (third_status, third) = subscribe(&s.app, "/subscribe", "twice@example.com", &[]).await;
+    assert_eq!((third_status, &third), (200, &first));
+    let found = s
+        .app
+        .app_state
+        .db
+        .run(|conn| subscribers::find_by_email(conn, "twice@example.com", Audience::External))
+        .await
+        .unwrap()
+        .expect("one subscriber");
+    assert!(found.is_active());
+    let count = s
+        .app
+        .app_state
+        .db
+        .run(|conn| subscribers::by_emails(conn, "external", &["twice@example.com".to_string()]))
+        .await
+        .unwrap()
+        .len();
+    assert_eq!(count, 1);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(mails(&s.sink, "twice@example.com", "Confirm").len(), 2);
+
+    let (status, body) = subscribe(&s.app, "/subscribe", "not an address", &[]).await;
+    assert_eq!(status, 422);
+    assert!(body.contains("is not an email address"), "{body}");
+    assert!(body.contains("name=\"email\""));
+
+    // The public page links to the form.
+    let (_, page) = s.app.get_page("/").await;
+    assert!(page.contains("href=\"/subscribe\""));
+    let (status, form) = s.app.get_page("/subscribe").await;
+    assert_eq!(status, 200);
+    assert!(form.contains("csrf_token"));
+}
+
+#[tokio::test]
+async fn hostile_titles_and_bodies_are_escaped_in_the_html_part_and_kept_in_the_text() {
+    let s = setup().await;
+    subscribe_confirmed(&s, "/subscribe", "reader@example.com", &[]).await;
+    let title = "<script>alert(\"x\")</script> O'Brien & Søn 漢字";
+    open_incident(
+        &s,
+        json!({
+            "name": title,
+            "impact": "critical",
+            "urgency": "high",
+            "update": {"status": "identified", "external_body": "<script>evil()</script> <img src=x onerror=alert(1)> **bold**"}
+        }),
+    )
+    .await;
+    let mail = wait_for(&s.sink, "reader@example.com", "Critical", 1).await;
+    let html = part(&mail[0], "text/html").unwrap();
+    let text = part(&mail[0], "text/plain").unwrap();
+    assert!(!html.contains("<script>"), "{html}");
+    assert!(!html.contains("onerror"), "{html}");
+    assert!(html.contains("&lt;script&gt;alert"), "{html}");
+    assert!(html.contains("Søn 漢字"));
+    assert!(text.contains(title), "{text}");
+
+    // The manage link opens a form with the components.
+    let manage = link(&text, "/subscribe/manage/");
+    let (status, page) = s.app.get_page(&manage).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("reader@example.com"));
+}

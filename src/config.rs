@@ -37,6 +37,8 @@ pub struct RawSettings {
     pub worker: bool,
     /// How many SMTP connections the sender keeps open at once.
     pub smtp_connections: u32,
+    /// Permanent (5xx) bounces after which a subscriber is quarantined.
+    pub quarantine_after_bounces: u32,
     pub session_hours: u32,
     pub login_burst: u32,
     pub login_per_minute: u32,
@@ -124,6 +126,7 @@ impl Default for RawSettings {
             scheduler: true,
             worker: true,
             smtp_connections: 4,
+            quarantine_after_bounces: 3,
             session_hours: 12,
             login_burst: 10,
             login_per_minute: 10,
@@ -216,6 +219,8 @@ pub struct Settings {
     pub scheduler: bool,
     pub worker: bool,
     pub smtp_connections: usize,
+    /// See `RawSettings::quarantine_after_bounces` (at least 1).
+    pub quarantine_after_bounces: i32,
     pub session_lifetime: chrono::Duration,
     pub login_burst: u32,
     pub login_per_minute: u32,
@@ -378,6 +383,7 @@ impl Settings {
             scheduler: raw.scheduler,
             worker: raw.worker,
             smtp_connections: raw.smtp_connections as usize,
+            quarantine_after_bounces: raw.quarantine_after_bounces.clamp(1, 1_000_000) as i32,
             session_lifetime: chrono::Duration::hours(i64::from(raw.session_hours)),
             login_burst: raw.login_burst,
             login_per_minute: raw.login_per_minute,

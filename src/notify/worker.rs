@@ -47,6 +47,8 @@ pub struct Worker {
     lease: chrono::Duration,
     /// Base URL, page name and secret for subscriber links.
     links: super::links::LinkSettings,
+    /// Permanent bounces after which a subscriber is quarantined.
+    quarantine_after: i32,
 }
 
 impl Worker {
@@ -69,12 +71,19 @@ impl Worker {
             batch: (PER_CONNECTION * settings.smtp_connections.max(1)) as i64,
             lease: chrono::Duration::seconds(LEASE_SECONDS),
             links: super::links::LinkSettings::from(settings),
+            quarantine_after: settings.quarantine_after_bounces.max(1),
         })
     }
 
     /// The name this worker's leases carry.
     pub fn owner(&self) -> &str {
         &self.owner
+    }
+
+    /// Changes how many permanent bounces quarantine a subscriber.
+    pub fn with_quarantine_after(mut self, bounces: i32) -> Worker {
+        self.quarantine_after = bounces.max(1);
+        self
     }
 
     pub fn mailer(&self) -> &Mailer {
@@ -205,12 +214,22 @@ impl Worker {
         let outcomes = self.mailer.send(emails).await;
         let attempts: HashMap<i64, i32> = claimed.iter().map(|d| (d.id, d.attempts)).collect();
         let mut sent = Vec::new();
+        // Refused for good by the relay (5xx): counts as a bounce.
+        let mut bounced = std::collections::HashSet::new();
         for outcome in outcomes {
             match outcome.result {
                 Ok(()) => sent.push(outcome.delivery_id),
-                Err(error) => failures.push((outcome.delivery_id, error)),
+                Err(error) => {
+                    if error.is_permanent() {
+                        bounced.insert(outcome.delivery_id);
+                    }
+                    failures.push((outcome.delivery_id, error))
+                }
             }
         }
+        // In id order, so bounce bookkeeping is the same whatever order the
+        // connections answered in.
+        failures.sort_by_key(|(id, _)| *id);
         let failed_attempts: Vec<FailedAttempt> = failures
             .into_iter()
             .map(|(delivery_id, error)| FailedAttempt {
@@ -230,6 +249,7 @@ impl Worker {
         }
         let at = now.max(crate::db::now());
         let sent_count = sent.len();
+        let threshold = self.quarantine_after;
         let (retrying, failed) = self
             .db
             .run(move |conn| {
@@ -238,7 +258,16 @@ impl Worker {
                     let (mut retrying, mut failed) = (0, 0);
                     for failure in &failed_attempts {
                         match outbox::mark_failed(conn, failure, at)? {
-                            DeliveryStatus::Failed => failed += 1,
+                            DeliveryStatus::Failed => {
+                                failed += 1;
+                                if bounced.contains(&failure.delivery_id) {
+                                    crate::db::models::subscriber_admin::record_bounce(
+                                        conn,
+                                        failure.delivery_id,
+                                        threshold,
+                                    )?;
+                                }
+                            }
                             _ => retrying += 1,
                         }
                     }

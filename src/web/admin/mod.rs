@@ -6,7 +6,9 @@ pub mod components;
 pub mod groups;
 pub mod incidents;
 pub mod maintenances;
+pub mod metrics;
 pub mod session;
+pub mod subscribers;
 pub mod templates;
 
 use actix_web::http::StatusCode;

@@ -398,6 +398,56 @@ fn view(c: &Computed) -> MetricsView {
     }
 }
 
+/// One incident of the period, for lists and charts in the console.
+#[derive(Debug, Clone)]
+pub struct IncidentRef {
+    pub id: i64,
+    pub name: String,
+    pub started_at: NaiveDateTime,
+}
+
+/// The figures of a period as the API returns them, plus the incidents they
+/// were computed from (for the console's lists and charts).
+pub struct PeriodMetrics {
+    pub view: MetricsView,
+    pub incidents: Vec<IncidentRef>,
+    /// Names of incidents referred to by breaches and recurrences (including
+    /// earlier incidents from before the period).
+    pub names: BTreeMap<i64, String>,
+}
+
+/// The one computation behind `/api/v1/metrics` and the console page
+/// `/admin/metrics`: the period `[from, to)` and the previous one.
+pub async fn period_metrics(
+    state: &web::Data<AppState>,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> Result<PeriodMetrics, AppError> {
+    let computed = compute(state, from, to).await?;
+    let incidents = computed
+        .facts
+        .incidents
+        .iter()
+        .map(|(i, _)| IncidentRef {
+            id: i.id,
+            name: i.name.clone(),
+            started_at: i.started_at,
+        })
+        .collect();
+    let names = computed
+        .facts
+        .before
+        .iter()
+        .chain(computed.facts.incidents.iter())
+        .map(|(i, _)| (i.id, i.name.clone()))
+        .collect();
+    Ok(PeriodMetrics {
+        view: view(&computed),
+        incidents,
+        names,
+    })
+}
+
 /// The incident metrics of a period (default: the last 30 days).
 #[utoipa::path(get, path = "/api/v1/metrics", tag = "metrics",
     params(
@@ -412,8 +462,8 @@ pub async fn summary(
 ) -> Result<HttpResponse, AppError> {
     caller.require(Permission::ViewInternal)?;
     let (from, to) = period(&query, crate::db::now())?;
-    let computed = compute(&state, from, to).await?;
-    Ok(HttpResponse::Ok().json(view(&computed)))
+    let metrics = period_metrics(&state, from, to).await?;
+    Ok(HttpResponse::Ok().json(metrics.view))
 }
 
 /// One CSV field, quoted per RFC 4180 when it holds a comma, quote or line break.

@@ -294,7 +294,10 @@ await runSuite({
   });
 
   await check('public / now shows the "Monitoring" update', async () => {
-    await phone.goto('/');
+    // A new URL: the page allows caches (and browsers) to keep "/" for a few
+    // seconds (max-age=5, stale-while-revalidate), so a plain reload of "/"
+    // right after a write may legitimately show the previous copy.
+    await phone.goto('/?after=monitoring');
     const section = phone.getByRole('region', { name: 'Active incidents' });
     await section.getByText(MONITORING_EXTERNAL).waitFor({ state: 'visible' });
     await noScripts(phone);

@@ -276,7 +276,7 @@ fn clock_words(c: Clock) -> &'static str {
 /// Local midnight of `day` in UTC (the first instant of the day when a
 /// clock change skips midnight).
 fn midnight(day: NaiveDate, zone: Tz) -> NaiveDateTime {
-    let naive = day.and_hms_opt(0, 0, 0).expect("midnight");
+    let naive = day.and_time(chrono::NaiveTime::MIN);
     (0..3)
         .find_map(|h| {
             zone.from_local_datetime(&(naive + Duration::hours(h)))

@@ -333,16 +333,13 @@ pub async fn delete(
     _form: CsrfForm<NoFields>,
 ) -> HttpResponse {
     let id = id.into_inner();
-    let result = async {
-        staff.require(Permission::ManageComponents)?;
-        let actor = staff.0.email.clone();
-        state
-            .db
-            .run(move |conn| components::delete(conn, &actor, id))
-            .await?;
-        state.refresh_pages().await?;
-        Ok(see_other("/admin?done=component-deleted"))
-    }
-    .await;
-    html::page(&state, &req, Some(&staff.0), result)
+    super::write_and_redirect(
+        &state,
+        &req,
+        &staff,
+        Permission::ManageComponents,
+        move |conn, actor| components::delete(conn, actor, id),
+        "/admin?done=component-deleted",
+    )
+    .await
 }

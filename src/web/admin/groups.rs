@@ -11,7 +11,7 @@ use crate::domain::text::{parse_position, Description, Name};
 use crate::domain::Invalid;
 use crate::error::AppError;
 use crate::web::auth::{CsrfForm, NoFields, SignedIn};
-use crate::web::html::{self, see_other};
+use crate::web::html;
 use crate::web::state::AppState;
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -224,16 +224,13 @@ pub async fn delete(
     _form: CsrfForm<NoFields>,
 ) -> HttpResponse {
     let id = id.into_inner();
-    let result = async {
-        staff.require(Permission::ManageComponents)?;
-        let actor = staff.0.email.clone();
-        state
-            .db
-            .run(move |conn| groups::delete(conn, &actor, id))
-            .await?;
-        state.refresh_pages().await?;
-        Ok(see_other("/admin?done=group-deleted"))
-    }
-    .await;
-    html::page(&state, &req, Some(&staff.0), result)
+    super::write_and_redirect(
+        &state,
+        &req,
+        &staff,
+        Permission::ManageComponents,
+        move |conn, actor| groups::delete(conn, actor, id),
+        "/admin?done=group-deleted",
+    )
+    .await
 }

@@ -545,16 +545,13 @@ pub async fn delete(
     _form: CsrfForm<NoFields>,
 ) -> HttpResponse {
     let id = id.into_inner();
-    let result = async {
-        staff.require(Permission::ChangeComponentStatus)?;
-        let actor = staff.0.email.clone();
-        state
-            .db
-            .run(move |conn| maintenances::delete(conn, &actor, id))
-            .await?;
-        state.refresh_pages().await?;
-        Ok(see_other("/admin/maintenances?done=maintenance-deleted"))
-    }
-    .await;
-    html::page(&state, &req, Some(&staff.0), result)
+    super::write_and_redirect(
+        &state,
+        &req,
+        &staff,
+        Permission::ChangeComponentStatus,
+        move |conn, actor| maintenances::delete(conn, actor, id),
+        "/admin/maintenances?done=maintenance-deleted",
+    )
+    .await
 }

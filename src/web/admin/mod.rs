@@ -83,6 +83,32 @@ pub async fn after_save(
     }
 }
 
+/// Checks `permission`, runs one write as the signed-in person, refreshes the
+/// pages and redirects to `location`; errors become pages. The shape of every
+/// one-button console action (delete, quick status change).
+pub async fn write_and_redirect<T, F>(
+    state: &AppState,
+    req: &HttpRequest,
+    staff: &SignedIn,
+    permission: crate::domain::role::Permission,
+    write: F,
+    location: &str,
+) -> HttpResponse
+where
+    F: FnOnce(&mut crate::db::DbConn, &str) -> Result<T, crate::db::StoreError> + Send + 'static,
+    T: Send + 'static,
+{
+    let result = async {
+        staff.require(permission)?;
+        let actor = staff.0.email.clone();
+        state.db.run(move |conn| write(conn, &actor)).await?;
+        state.refresh_pages().await?;
+        Ok(html::see_other(location))
+    }
+    .await;
+    html::page(state, req, Some(&staff.0), result)
+}
+
 /// Messages shown after a redirect, chosen by code so a link cannot inject text.
 fn notice(code: Option<&str>) -> Option<&'static str> {
     Some(match code? {

@@ -302,6 +302,61 @@ diesel::table! {
 diesel::joinable!(subscriber_components -> subscribers (subscriber_id));
 diesel::joinable!(subscriber_components -> components (component_id));
 
+diesel::table! {
+    incident_reports (id) {
+        id -> BigInt,
+        incident_id -> BigInt,
+        status -> Text,
+        version -> Integer,
+        description -> Text,
+        links_json -> Text,
+        client_impact -> Text,
+        resolution -> Text,
+        worked_well -> Text,
+        did_not_work -> Text,
+        recommendations -> Text,
+        published -> Bool,
+        submitted_by -> Nullable<Text>,
+        submitted_at -> Nullable<Timestamp>,
+        reviewed_by -> Nullable<Text>,
+        reviewed_at -> Nullable<Timestamp>,
+        approved_by -> Nullable<Text>,
+        approved_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    incident_report_versions (id) {
+        id -> BigInt,
+        report_id -> BigInt,
+        version -> Integer,
+        content_json -> Text,
+        approved_by -> Text,
+        approved_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    action_items (id) {
+        id -> BigInt,
+        incident_id -> BigInt,
+        action -> Text,
+        responsibility -> Text,
+        priority -> Text,
+        due_on -> Nullable<Date>,
+        status -> Text,
+        done_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(incident_reports -> incidents (incident_id));
+diesel::joinable!(incident_report_versions -> incident_reports (report_id));
+diesel::joinable!(action_items -> incidents (incident_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     sessions,
@@ -325,4 +380,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     subscribers,
     subscriber_components,
     site_secrets,
+    incident_reports,
+    incident_report_versions,
+    action_items,
 );

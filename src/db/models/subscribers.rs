@@ -319,9 +319,7 @@ pub fn recipients_for(
 
 /// Queues the emails for a notifying update: one `incident_update`
 /// notification per audience that has text, with a delivery per matching
-/// subscriber. Runs inside the caller's transaction. The fan-out is done
-/// here, inline, for now (fine for thousands of subscribers; a background
-/// fan-out in batches is left for later).
+/// subscriber. Runs inside the caller's transaction.
 pub fn notify_incident_update(
     conn: &mut DbConn,
     incident: &Incident,
@@ -346,7 +344,6 @@ pub fn notify_incident_update(
         let (Some(markdown), Some(html)) = (markdown, html) else {
             continue;
         };
-        let recipients = recipients_for(conn, audience, &incident.component_ids)?;
         let payload = serde_json::json!({
             "incident_id": incident.id,
             "incident_name": incident.name,
@@ -358,17 +355,43 @@ pub fn notify_incident_update(
             "html": html,
             "update_id": update.id,
         });
-        outbox::enqueue(
+        queue_for_subscribers(
             conn,
-            &links::message_domain(),
-            &NewNotification {
-                kind: NotificationKind::IncidentUpdate,
-                audience,
-                subject: Some(format!("incident_update:{}", update.id)),
-                payload,
-            },
-            &recipients,
+            NotificationKind::IncidentUpdate,
+            audience,
+            &incident.component_ids,
+            format!("incident_update:{}", update.id),
+            payload,
         )?;
     }
     Ok(())
+}
+
+/// Queues one notification of `kind` for the confirmed subscribers of
+/// `audience` whose component filter is empty or meets `component_ids`.
+/// `subject` names what it is about (e.g. `maintenance_started:12`); the
+/// payload is what `templates/email/<kind>/` renders, to which the worker
+/// adds each recipient's links. Runs inside the caller's transaction, so the
+/// notification exists if and only if the change it announces does.
+/// Returns the notification's id.
+pub fn queue_for_subscribers(
+    conn: &mut DbConn,
+    kind: NotificationKind,
+    audience: Audience,
+    component_ids: &[i64],
+    subject: String,
+    payload: serde_json::Value,
+) -> Result<i64, StoreError> {
+    let recipients = recipients_for(conn, audience, component_ids)?;
+    outbox::enqueue(
+        conn,
+        &links::message_domain(),
+        &NewNotification {
+            kind,
+            audience,
+            subject: Some(subject),
+            payload,
+        },
+        &recipients,
+    )
 }

@@ -1,0 +1,3 @@
+DROP TABLE action_items;
+DROP TABLE incident_report_versions;
+DROP TABLE incident_reports;

@@ -59,6 +59,45 @@ pub struct RawSettings {
     pub sla_targets: std::collections::BTreeMap<String, crate::domain::metrics::SlaTargetConfig>,
     /// Incidents on the same component this many days apart are recurrences.
     pub recurrence_window_days: u32,
+    /// How long before a maintenance window subscribers get a reminder
+    /// ("1h", "30m", "1d"); "0" or empty sends none.
+    #[serde(deserialize_with = "text_or_number")]
+    pub maintenance_reminder: String,
+}
+
+/// Reads a value written as text or, from an environment variable such as
+/// `SITREP_MAINTENANCE_REMINDER=0`, as a number.
+fn text_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum TextOrNumber {
+        Text(String),
+        Number(u64),
+    }
+    Ok(match TextOrNumber::deserialize(d)? {
+        TextOrNumber::Text(text) => text,
+        TextOrNumber::Number(n) => n.to_string(),
+    })
+}
+
+/// Parses the maintenance reminder lead time: `None` when reminders are off.
+pub fn maintenance_reminder(value: &str) -> anyhow::Result<Option<chrono::Duration>> {
+    let value = value.trim();
+    if value.is_empty() || value == "0" {
+        return Ok(None);
+    }
+    let lead = humantime::parse_duration(value).map_err(|e| {
+        anyhow::anyhow!(
+            "SITREP_MAINTENANCE_REMINDER {value:?} is not a length of time ({e}): write 1h, 30m or 1d, or 0 to send no reminders"
+        )
+    })?;
+    if lead.is_zero() {
+        return Ok(None);
+    }
+    if lead < Duration::from_secs(60) || lead > Duration::from_secs(30 * 86_400) {
+        bail!("SITREP_MAINTENANCE_REMINDER {value:?} must be between 1 minute and 30 days (or 0 to send no reminders)");
+    }
+    Ok(Some(chrono::Duration::from_std(lead)?))
 }
 
 /// The SLA targets used when the configuration names none.
@@ -138,6 +177,7 @@ impl Default for RawSettings {
             support_hours: None,
             sla_targets: default_sla_targets(),
             recurrence_window_days: 30,
+            maintenance_reminder: "1h".into(),
         }
     }
 }
@@ -233,6 +273,8 @@ pub struct Settings {
     pub support_hours: crate::domain::support_hours::SupportHours,
     pub sla_targets: crate::domain::metrics::SlaTargets,
     pub recurrence_window: chrono::Duration,
+    /// How long before a maintenance window subscribers are reminded; `None`: never.
+    pub maintenance_reminder: Option<chrono::Duration>,
 }
 
 impl Settings {
@@ -359,6 +401,7 @@ impl Settings {
                 raw.recurrence_window_days
             );
         }
+        let maintenance_reminder = maintenance_reminder(&raw.maintenance_reminder)?;
         let json_logs = match raw.log_format.as_str() {
             "text" => false,
             "json" => true,
@@ -395,6 +438,7 @@ impl Settings {
             support_hours,
             sla_targets,
             recurrence_window: chrono::Duration::days(i64::from(raw.recurrence_window_days)),
+            maintenance_reminder,
         })
     }
 
@@ -537,5 +581,31 @@ mod tests {
         };
         let s = Settings::validate(raw).unwrap();
         assert!(matches!(s.mail, MailTransport::Smtp(_)));
+    }
+
+    #[test]
+    fn the_maintenance_reminder_reads_lengths_of_time_and_zero_turns_it_off() {
+        let read = |toml: &str| -> anyhow::Result<Settings> {
+            let raw: RawSettings = Figment::from(Serialized::defaults(RawSettings::default()))
+                .merge(Toml::string(toml))
+                .extract()?;
+            Settings::validate(raw)
+        };
+        assert_eq!(
+            read("").unwrap().maintenance_reminder,
+            Some(chrono::Duration::hours(1))
+        );
+        assert_eq!(
+            read("maintenance_reminder = \"90m\"").unwrap().maintenance_reminder,
+            Some(chrono::Duration::minutes(90))
+        );
+        assert_eq!(read("maintenance_reminder = 0").unwrap().maintenance_reminder, None);
+        assert_eq!(read("maintenance_reminder = \"\"").unwrap().maintenance_reminder, None);
+        assert_eq!(read("maintenance_reminder = \"0\"").unwrap().maintenance_reminder, None);
+        let err = read("maintenance_reminder = \"soon\"").unwrap_err().to_string();
+        assert!(err.contains("SITREP_MAINTENANCE_REMINDER \"soon\""), "{err}");
+        assert!(err.contains("1h"), "{err}");
+        let err = read("maintenance_reminder = \"5s\"").unwrap_err().to_string();
+        assert!(err.contains("between 1 minute and 30 days"), "{err}");
     }
 }

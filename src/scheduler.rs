@@ -1,5 +1,6 @@
-//! The maintenance scheduler: starts maintenances whose window opened (auto
-//! start) and completes those whose window closed (auto end), moving a
+//! The maintenance scheduler: reminds subscribers of windows that start
+//! within `maintenance_reminder`, starts maintenances whose window opened
+//! (auto start) and completes those whose window closed (auto end), moving a
 //! recurring one on to its next window. A timer calls [`run_due`] every
 //! `SITREP_SCHEDULER_INTERVAL_MS`; tests call it with chosen times.
 //!
@@ -16,16 +17,30 @@ use crate::web::state::AppState;
 /// How the audit log and the updates name the scheduler.
 pub const ACTOR: &str = "scheduler";
 
-/// Makes every move due at `now` and refreshes the pages if anything moved;
-/// returns the number of moves. Running it again at the same time does nothing.
+/// Queues the reminders due at `now`, makes every move due at `now` and
+/// refreshes the pages if anything moved; returns the number of moves
+/// (reminders are not counted). Running it again at the same time does nothing.
 #[tracing::instrument(skip_all, fields(now = %now))]
 pub async fn run_due(state: &AppState, now: NaiveDateTime) -> Result<usize, AppError> {
     let zone = state.settings.time_zone;
+    let lead = state.settings.maintenance_reminder;
     let (moves, failure) = state
         .db
         .run(move |conn| {
             let mut moves = 0;
             let mut failure = None;
+            if let Some(lead) = lead {
+                for id in maintenances::due_reminders(conn, now, lead)? {
+                    match maintenances::remind(conn, id, now, lead) {
+                        Ok(true) => tracing::info!(maintenance = id, "maintenance reminder queued"),
+                        Ok(false) => {}
+                        Err(err) => {
+                            tracing::error!(maintenance = id, error = %err, "could not queue a maintenance reminder");
+                            failure.get_or_insert(err);
+                        }
+                    }
+                }
+            }
             for id in maintenances::due(conn, now)? {
                 match maintenances::advance(conn, ACTOR, id, now, zone) {
                     Ok(n) => moves += n,

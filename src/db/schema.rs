@@ -210,6 +210,8 @@ diesel::table! {
         created_by -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        notify -> Bool,
+        reminded_for -> Nullable<Timestamp>,
     }
 }
 

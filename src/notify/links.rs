@@ -105,12 +105,13 @@ pub fn personalise(
         .map(|s| (s.email.clone(), s))
         .collect();
     let internal = audience == "internal";
+    let bulletin = super::outbox::NotificationKind::parse(kind).is_ok_and(|k| k.is_bulletin());
     let root = if internal { "/internal" } else { "" };
     let mut out = HashMap::new();
     for recipient in recipients {
         let result = match found.get(recipient) {
             None => Err(format!("{recipient} is no longer a subscriber")),
-            Some(s) if kind == "incident_update" && !s.is_active() => {
+            Some(s) if bulletin && !s.is_active() => {
                 Err(format!("{recipient} unsubscribed or is quarantined"))
             }
             Some(s) => {
@@ -146,7 +147,18 @@ pub fn personalise(
                         url(format!("{root}/incidents/{id}")).into(),
                     );
                 }
-                let headers = if kind == "incident_update" {
+                if let Some(id) = payload.get("maintenance_id").and_then(Value::as_i64) {
+                    data.insert(
+                        "maintenance_url".into(),
+                        url(format!(
+                            "{}#maintenance-{id}",
+                            if internal { "/internal" } else { "/" }
+                        ))
+                        .into(),
+                    );
+                    data.extend(super::maintenance::times(payload, settings.time_zone));
+                }
+                let headers = if bulletin {
                     vec![
                         ("List-Unsubscribe".to_string(), format!("<{unsubscribe}>")),
                         (
@@ -171,6 +183,8 @@ pub struct LinkSettings {
     pub base: String,
     pub page_name: String,
     pub secret_key: Option<String>,
+    /// The page's zone, for times in maintenance emails.
+    pub time_zone: chrono_tz::Tz,
 }
 
 impl LinkSettings {
@@ -179,6 +193,7 @@ impl LinkSettings {
             base: settings.base_url.as_str().trim_end_matches('/').to_string(),
             page_name: settings.page_name.clone(),
             secret_key: settings.secret_key.clone(),
+            time_zone: settings.time_zone,
         }
     }
 }

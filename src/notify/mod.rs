@@ -14,6 +14,7 @@
 pub mod command;
 pub mod email;
 pub mod links;
+pub mod maintenance;
 pub mod outbox;
 pub mod sender;
 pub mod smtp;

@@ -37,6 +37,14 @@ pub enum NotificationKind {
     Confirmation,
     /// A notifying incident update, to the subscribers of one audience.
     IncidentUpdate,
+    /// A maintenance was scheduled (subscribers of one audience).
+    MaintenanceScheduled,
+    /// A scheduled maintenance window starts soon (`maintenance_reminder` before).
+    MaintenanceReminder,
+    /// A maintenance started.
+    MaintenanceStarted,
+    /// A maintenance (or one window of a recurring one) completed.
+    MaintenanceCompleted,
 }
 
 impl NotificationKind {
@@ -45,7 +53,24 @@ impl NotificationKind {
             NotificationKind::Test => "test",
             NotificationKind::Confirmation => "confirmation",
             NotificationKind::IncidentUpdate => "incident_update",
+            NotificationKind::MaintenanceScheduled => "maintenance_scheduled",
+            NotificationKind::MaintenanceReminder => "maintenance_reminder",
+            NotificationKind::MaintenanceStarted => "maintenance_started",
+            NotificationKind::MaintenanceCompleted => "maintenance_completed",
         }
+    }
+
+    /// Sent to subscribers as a bulletin: personal links, `List-Unsubscribe`
+    /// headers, and only while the subscriber is still active.
+    pub fn is_bulletin(self) -> bool {
+        matches!(
+            self,
+            NotificationKind::IncidentUpdate
+                | NotificationKind::MaintenanceScheduled
+                | NotificationKind::MaintenanceReminder
+                | NotificationKind::MaintenanceStarted
+                | NotificationKind::MaintenanceCompleted
+        )
     }
 
     pub fn parse(value: &str) -> Result<Self, Invalid> {
@@ -53,8 +78,12 @@ impl NotificationKind {
             "test" => Ok(NotificationKind::Test),
             "confirmation" => Ok(NotificationKind::Confirmation),
             "incident_update" => Ok(NotificationKind::IncidentUpdate),
+            "maintenance_scheduled" => Ok(NotificationKind::MaintenanceScheduled),
+            "maintenance_reminder" => Ok(NotificationKind::MaintenanceReminder),
+            "maintenance_started" => Ok(NotificationKind::MaintenanceStarted),
+            "maintenance_completed" => Ok(NotificationKind::MaintenanceCompleted),
             other => Err(Invalid::new(format!(
-                "Unknown notification kind {other:?}: this version knows test, confirmation and incident_update."
+                "Unknown notification kind {other:?}: this version knows test, confirmation, incident_update and maintenance_scheduled, _reminder, _started, _completed."
             ))),
         }
     }

@@ -123,10 +123,7 @@ impl Worker {
             if let Some((Ok(kind), payload, audience)) =
                 notifications.get(&delivery.notification_id)
             {
-                if matches!(
-                    kind,
-                    NotificationKind::Confirmation | NotificationKind::IncidentUpdate
-                ) {
+                if *kind == NotificationKind::Confirmation || kind.is_bulletin() {
                     wanted
                         .entry(delivery.notification_id)
                         .or_insert_with(|| {

@@ -11,7 +11,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::components::{self, Component};
-use super::{audit, revision};
+use super::{audit, revision, subscribers};
 use crate::db::schema::{maintenance_components, maintenance_updates, maintenances};
 use crate::db::{now, DbConn, StoreError};
 use crate::domain::maintenance::{
@@ -19,8 +19,10 @@ use crate::domain::maintenance::{
     Window,
 };
 use crate::domain::status::ComponentStatus;
+use crate::domain::status::Audience;
 use crate::domain::text::Name;
 use crate::domain::Invalid;
+use crate::notify::maintenance::{MaintenanceEvent, MaintenanceMail};
 use crate::on_backend;
 use crate::render::markdown::to_safe_html;
 
@@ -48,6 +50,10 @@ pub struct Maintenance {
     pub created_by: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Whether subscribers get emails about it (scheduled, reminder, started, completed).
+    pub notify: bool,
+    /// The window start the reminder was sent (or skipped) for.
+    pub reminded_for: Option<NaiveDateTime>,
 }
 
 impl Maintenance {
@@ -89,6 +95,8 @@ struct Row {
     created_by: String,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    notify: bool,
+    reminded_for: Option<NaiveDateTime>,
 }
 
 impl TryFrom<Row> for Maintenance {
@@ -111,6 +119,8 @@ impl TryFrom<Row> for Maintenance {
             created_by: r.created_by,
             created_at: r.created_at,
             updated_at: r.updated_at,
+            notify: r.notify,
+            reminded_for: r.reminded_for,
         })
     }
 }
@@ -171,6 +181,8 @@ pub struct NewMaintenance {
     pub components: Vec<i64>,
     pub auto_start: bool,
     pub auto_end: bool,
+    /// Email subscribers about it.
+    pub notify: bool,
 }
 
 /// Changes to a maintenance; `None` leaves a field as it is. The window and
@@ -186,6 +198,7 @@ pub struct MaintenanceChanges {
     pub components: Option<Vec<i64>>,
     pub auto_start: Option<bool>,
     pub auto_end: Option<bool>,
+    pub notify: Option<bool>,
 }
 
 fn load(conn: &mut DbConn, id: i64) -> Result<Maintenance, StoreError> {
@@ -365,6 +378,7 @@ pub fn create(
                 maintenances::recurrence_start.eq(rule.as_ref().map(|_| window.starts_at)),
                 maintenances::auto_start.eq(new.auto_start),
                 maintenances::auto_end.eq(new.auto_end),
+                maintenances::notify.eq(new.notify),
                 maintenances::created_by.eq(actor),
                 maintenances::created_at.eq(at),
                 maintenances::updated_at.eq(at),
@@ -378,6 +392,15 @@ pub fn create(
         };
         insert_update(conn, id, MaintenanceStatus::Scheduled, &first, actor)?;
         let created = get(conn, id)?;
+        announce(
+            conn,
+            &created.maintenance,
+            &created.components,
+            MaintenanceEvent::Scheduled,
+            window,
+            None,
+            &first,
+        )?;
         audit::record::<(), _>(
             conn,
             actor,
@@ -450,6 +473,7 @@ pub fn update(
                 maintenances::recurrence_start.eq(recurrence_start),
                 maintenances::auto_start.eq(changes.auto_start.unwrap_or(m.auto_start)),
                 maintenances::auto_end.eq(changes.auto_end.unwrap_or(m.auto_end)),
+                maintenances::notify.eq(changes.notify.unwrap_or(m.notify)),
                 maintenances::updated_at.eq(now()),
             ))
             .execute(c))?;
@@ -530,6 +554,9 @@ pub struct NewUpdate {
     pub status: Option<MaintenanceStatus>,
     /// Empty: the standard text for the new status is used.
     pub body: Body,
+    /// Whether a start or completion this update makes is emailed;
+    /// `None` follows the maintenance's `notify`.
+    pub notify: Option<bool>,
 }
 
 /// Posts an update and moves the maintenance to its status (components follow).
@@ -576,6 +603,19 @@ pub fn post_update(
             )?;
         }
         let after = get(conn, id)?;
+        if let Some(event) = event_of(before.status, status, moved) {
+            let mut announced = before.clone();
+            announced.notify = update.notify.unwrap_or(before.notify);
+            announce(
+                conn,
+                &announced,
+                &after.components,
+                event,
+                before.window(),
+                rescheduled_to(moved),
+                &text,
+            )?;
+        }
         audit::record(
             conn,
             actor,
@@ -644,13 +684,20 @@ pub fn advance(
             if moved == Moved::Lost {
                 break;
             }
-            insert_update(
-                conn,
-                id,
-                next,
-                &standard_update_text(next, m.window()),
-                actor,
-            )?;
+            let text = standard_update_text(next, m.window());
+            insert_update(conn, id, next, &text, actor)?;
+            if let Some(event) = event_of(m.status, next, moved) {
+                let linked = get(conn, id)?.components;
+                announce(
+                    conn,
+                    &m,
+                    &linked,
+                    event,
+                    m.window(),
+                    rescheduled_to(moved),
+                    &text,
+                )?;
+            }
             if let Moved::Rescheduled(window) = moved {
                 insert_update(
                     conn,
@@ -871,4 +918,168 @@ fn restore_component(
         .unwrap_or(ComponentStatus::Operational);
     components::set_status_in_tx(conn, actor, component, back, None)?;
     Ok(())
+}
+
+/// The email a move announces: a start (from scheduled) or a completion.
+fn event_of(
+    from: MaintenanceStatus,
+    to: MaintenanceStatus,
+    moved: Moved,
+) -> Option<MaintenanceEvent> {
+    match (moved, from, to) {
+        (Moved::Stayed | Moved::Lost, _, _) => None,
+        (_, MaintenanceStatus::Scheduled, MaintenanceStatus::InProgress) => {
+            Some(MaintenanceEvent::Started)
+        }
+        (_, from, MaintenanceStatus::Completed) if from != MaintenanceStatus::Completed => {
+            Some(MaintenanceEvent::Completed)
+        }
+        _ => None,
+    }
+}
+
+fn rescheduled_to(moved: Moved) -> Option<Window> {
+    match moved {
+        Moved::Rescheduled(next) => Some(next),
+        _ => None,
+    }
+}
+
+/// Queues the emails of one maintenance event, inside the caller's write
+/// transaction, unless the maintenance is silent: internal subscribers hear
+/// of every maintenance; external ones of those customers see (no
+/// components, or at least one external one), with only the external
+/// components named. Component filters apply through
+/// [`subscribers::queue_for_subscribers`].
+fn announce(
+    conn: &mut DbConn,
+    m: &Maintenance,
+    linked: &[Component],
+    event: MaintenanceEvent,
+    window: Window,
+    next: Option<Window>,
+    text: &str,
+) -> Result<(), StoreError> {
+    if !m.notify {
+        return Ok(());
+    }
+    let html = to_safe_html(text);
+    for audience in [Audience::External, Audience::Internal] {
+        let seen: Vec<&Component> = linked
+            .iter()
+            .filter(|c| c.audience.visible_to(audience))
+            .collect();
+        if !linked.is_empty() && seen.is_empty() {
+            continue;
+        }
+        let mail = MaintenanceMail {
+            id: m.id,
+            name: &m.name,
+            event,
+            window,
+            next,
+            recurring: m.rrule.is_some(),
+            text,
+            html: &html,
+            components: seen.iter().map(|c| c.name.clone()).collect(),
+        };
+        let ids: Vec<i64> = seen.iter().map(|c| c.id).collect();
+        subscribers::queue_for_subscribers(
+            conn,
+            event.kind(),
+            audience,
+            &ids,
+            mail.subject(),
+            mail.payload(),
+        )?;
+    }
+    Ok(())
+}
+
+/// Ids of scheduled maintenances with notifications on whose window starts
+/// within `lead` of `now` and whose reminder for that window is not recorded.
+pub fn due_reminders(
+    conn: &mut DbConn,
+    now: NaiveDateTime,
+    lead: chrono::Duration,
+) -> Result<Vec<i64>, StoreError> {
+    Ok(on_backend!(conn, |c| maintenances::table
+        .select(maintenances::id)
+        .filter(maintenances::status.eq(MaintenanceStatus::Scheduled.as_str()))
+        .filter(maintenances::notify.eq(true))
+        .filter(maintenances::scheduled_for.gt(now))
+        .filter(maintenances::scheduled_for.le(now + lead))
+        .filter(
+            maintenances::reminded_for
+                .is_null()
+                .or(maintenances::reminded_for
+                    .ne(maintenances::scheduled_for.nullable())
+                    .assume_not_null()),
+        )
+        .order(maintenances::id.asc())
+        .load::<i64>(c))?)
+}
+
+/// Sends the reminder of one maintenance's current window if it is due at
+/// `now`, recording it with a compare-and-set on the window in the same write
+/// transaction, so schedulers racing send it once. A maintenance scheduled
+/// less than `lead` before its first window gets no reminder (its
+/// "scheduled" email just went out); that is recorded too. Returns whether
+/// a reminder was queued.
+pub fn remind(
+    conn: &mut DbConn,
+    id: i64,
+    now: NaiveDateTime,
+    lead: chrono::Duration,
+) -> Result<bool, StoreError> {
+    conn.write_transaction(|conn| {
+        let d = match get(conn, id) {
+            Ok(d) => d,
+            Err(StoreError::NotFound(_)) => return Ok(false),
+            Err(other) => return Err(other),
+        };
+        let m = &d.maintenance;
+        let due = m.status == MaintenanceStatus::Scheduled
+            && m.notify
+            && m.scheduled_for > now
+            && m.scheduled_for <= now + lead
+            && m.reminded_for != Some(m.scheduled_for);
+        if !due {
+            return Ok(false);
+        }
+        let claimed = on_backend!(conn, |c| diesel::update(
+            maintenances::table
+                .filter(maintenances::id.eq(id))
+                .filter(maintenances::status.eq(MaintenanceStatus::Scheduled.as_str()))
+                .filter(maintenances::scheduled_for.eq(m.scheduled_for))
+                .filter(
+                    maintenances::reminded_for
+                        .is_null()
+                        .or(maintenances::reminded_for.ne(m.scheduled_for).assume_not_null()),
+                )
+        )
+        .set(maintenances::reminded_for.eq(Some(m.scheduled_for)))
+        .execute(c))?;
+        if claimed == 0 {
+            return Ok(false);
+        }
+        let first = m.recurrence_start.unwrap_or(m.scheduled_for) == m.scheduled_for;
+        if first && m.created_at + lead > m.scheduled_for {
+            return Ok(false);
+        }
+        let text = match m.body.as_str() {
+            "" => standard_update_text(MaintenanceStatus::Scheduled, m.window()),
+            body => body.to_string(),
+        };
+        announce(
+            conn,
+            m,
+            &d.components,
+            MaintenanceEvent::Reminder,
+            m.window(),
+            None,
+            &text,
+        )?;
+        Ok(true)
+    })
 }

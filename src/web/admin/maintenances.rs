@@ -137,6 +137,7 @@ pub struct MaintenanceForm {
     pub rrule: String,
     pub auto_start: bool,
     pub auto_end: bool,
+    pub notify: bool,
     pub components: Vec<i64>,
 }
 
@@ -153,6 +154,7 @@ impl MaintenanceForm {
                 "rrule" => form.rrule = value,
                 "auto_start" => form.auto_start = true,
                 "auto_end" => form.auto_end = true,
+                "notify" => form.notify = true,
                 "components" => form.components.extend(value.trim().parse::<i64>().ok()),
                 _ => {}
             }
@@ -170,6 +172,7 @@ impl MaintenanceForm {
             rrule: m.rrule.clone().unwrap_or_default(),
             auto_start: m.auto_start,
             auto_end: m.auto_end,
+            notify: m.notify,
             components: d.components.iter().map(|c| c.id).collect(),
         }
     }
@@ -194,6 +197,7 @@ impl MaintenanceForm {
             components: self.components.clone(),
             auto_start: self.auto_start,
             auto_end: self.auto_end,
+            notify: self.notify,
         })
     }
 
@@ -224,6 +228,7 @@ impl MaintenanceForm {
             components: (wanted != stored).then_some(wanted),
             auto_start: Some(self.auto_start),
             auto_end: Some(self.auto_end),
+            notify: Some(self.notify),
         })
     }
 }
@@ -290,6 +295,7 @@ async fn form_page(
         (None, None) => MaintenanceForm {
             auto_start: true,
             auto_end: true,
+            notify: true,
             ..MaintenanceForm::default()
         },
     };
@@ -485,6 +491,9 @@ pub struct UpdateForm {
     status: String,
     #[serde(default)]
     body: String,
+    /// The "email subscribers" box; absent when unticked.
+    #[serde(default)]
+    notify: Option<String>,
 }
 
 /// `POST /admin/maintenances/{id}/updates` — a note, a move of status, or both.
@@ -506,6 +515,7 @@ pub async fn post_update(
                     s => Some(MaintenanceStatus::parse(s)?),
                 },
                 body: Body::parse(&form.body)?,
+                notify: Some(form.notify.is_some()),
             };
             let actor = staff.0.email.clone();
             let zone = state.settings.time_zone;

@@ -56,6 +56,9 @@ pub struct MaintenanceView {
     pub recurrence_start: Option<String>,
     pub auto_start: bool,
     pub auto_end: bool,
+    /// Whether subscribers get emails about it: scheduled, a reminder before
+    /// the window, started, completed.
+    pub notify: bool,
     pub started_at: Option<String>,
     pub completed_at: Option<String>,
     pub components: Vec<MaintenanceComponentView>,
@@ -79,6 +82,7 @@ impl From<MaintenanceWithDetails> for MaintenanceView {
             recurrence_start: m.recurrence_start.map(timestamp),
             auto_start: m.auto_start,
             auto_end: m.auto_end,
+            notify: m.notify,
             started_at: m.started_at.map(timestamp),
             completed_at: m.completed_at.map(timestamp),
             components: d
@@ -131,6 +135,8 @@ pub struct MaintenanceCreate {
     pub auto_start: Option<bool>,
     /// Complete at `scheduled_until` by itself. Defaults to `true`.
     pub auto_end: Option<bool>,
+    /// Email subscribers (scheduled, reminder, started, completed). Defaults to `true`.
+    pub notify: Option<bool>,
 }
 
 /// Changes to a maintenance; absent fields stay as they are. The start, rule
@@ -148,6 +154,7 @@ pub struct MaintenancePatch {
     pub rrule: Option<Option<String>>,
     pub auto_start: Option<bool>,
     pub auto_end: Option<bool>,
+    pub notify: Option<bool>,
 }
 
 /// An update: a note, a change of status, or both. May be wrapped as `{"update": {...}}`.
@@ -159,6 +166,9 @@ pub struct MaintenanceUpdateCreate {
     /// Markdown; empty means the standard text for the new status.
     #[serde(default)]
     pub body: String,
+    /// Whether the start or completion this update makes is emailed to
+    /// subscribers. Defaults to the maintenance's `notify`.
+    pub deliver_notifications: Option<bool>,
 }
 
 /// An RFC 3339 time in UTC, to the second.
@@ -209,6 +219,7 @@ pub async fn create(
         components: input.components,
         auto_start: input.auto_start.unwrap_or(true),
         auto_end: input.auto_end.unwrap_or(true),
+        notify: input.notify.unwrap_or(true),
     };
     let actor = caller.actor();
     let created = state
@@ -273,6 +284,7 @@ pub async fn update(
         components: input.components,
         auto_start: input.auto_start,
         auto_end: input.auto_end,
+        notify: input.notify,
     };
     let actor = caller.actor();
     let id = id.into_inner();
@@ -327,6 +339,7 @@ pub async fn post_update(
             let update = NewUpdate {
                 status: input.status,
                 body,
+                notify: input.deliver_notifications,
             };
             maintenances::post_update(conn, &actor, id, update, zone)
         })

@@ -596,16 +596,40 @@ mod tests {
             Some(chrono::Duration::hours(1))
         );
         assert_eq!(
-            read("maintenance_reminder = \"90m\"").unwrap().maintenance_reminder,
+            read("maintenance_reminder = \"90m\"")
+                .unwrap()
+                .maintenance_reminder,
             Some(chrono::Duration::minutes(90))
         );
-        assert_eq!(read("maintenance_reminder = 0").unwrap().maintenance_reminder, None);
-        assert_eq!(read("maintenance_reminder = \"\"").unwrap().maintenance_reminder, None);
-        assert_eq!(read("maintenance_reminder = \"0\"").unwrap().maintenance_reminder, None);
-        let err = read("maintenance_reminder = \"soon\"").unwrap_err().to_string();
-        assert!(err.contains("SITREP_MAINTENANCE_REMINDER \"soon\""), "{err}");
+        assert_eq!(
+            read("maintenance_reminder = 0")
+                .unwrap()
+                .maintenance_reminder,
+            None
+        );
+        assert_eq!(
+            read("maintenance_reminder = \"\"")
+                .unwrap()
+                .maintenance_reminder,
+            None
+        );
+        assert_eq!(
+            read("maintenance_reminder = \"0\"")
+                .unwrap()
+                .maintenance_reminder,
+            None
+        );
+        let err = read("maintenance_reminder = \"soon\"")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("SITREP_MAINTENANCE_REMINDER \"soon\""),
+            "{err}"
+        );
         assert!(err.contains("1h"), "{err}");
-        let err = read("maintenance_reminder = \"5s\"").unwrap_err().to_string();
+        let err = read("maintenance_reminder = \"5s\"")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("between 1 minute and 30 days"), "{err}");
     }
 }

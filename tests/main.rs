@@ -12,6 +12,7 @@ mod history;
 mod incidents;
 mod mail;
 mod maintenance;
+mod maintenance_mail;
 mod metrics;
 mod metrics_console;
 mod milestones;

@@ -248,21 +248,37 @@ mod tests {
                 Value::Object(map) => map,
                 _ => unreachable!(),
             };
-            data.extend(times(&Value::Object(data.clone()), chrono_tz::Europe::Paris));
+            data.extend(times(
+                &Value::Object(data.clone()),
+                chrono_tz::Europe::Paris,
+            ));
             for (key, value) in [
                 ("recipient", "a@example.com"),
                 ("page_name", "Acme"),
                 ("page_url", "https://status.example.com/"),
-                ("maintenance_url", "https://status.example.com/#maintenance-3"),
-                ("manage_url", "https://status.example.com/subscribe/manage/1-aa"),
-                ("unsubscribe_url", "https://status.example.com/unsubscribe/1-bb"),
+                (
+                    "maintenance_url",
+                    "https://status.example.com/#maintenance-3",
+                ),
+                (
+                    "manage_url",
+                    "https://status.example.com/subscribe/manage/1-aa",
+                ),
+                (
+                    "unsubscribe_url",
+                    "https://status.example.com/unsubscribe/1-bb",
+                ),
             ] {
                 data.insert(key.into(), value.into());
             }
             let email = templates
                 .render(event.kind(), &Value::Object(data))
                 .unwrap_or_else(|e| panic!("{event:?}: {e:#}"));
-            assert!(email.subject.starts_with("[Maintenance] <script>"), "{}", email.subject);
+            assert!(
+                email.subject.starts_with("[Maintenance] <script>"),
+                "{}",
+                email.subject
+            );
             assert!(email.subject.contains("Zürich — 東京 ☃"));
             assert!(email.text.contains(name), "{}", email.text);
             assert!(email.text.contains("Tue 24 Nov 2026, 22:00–23:00 CET"));
@@ -272,7 +288,9 @@ mod tests {
             assert!(!email.html.contains("<script>"), "{}", email.html);
             assert!(email.html.contains("&lt;script&gt;"));
             assert!(email.html.contains("<strong>upgrade</strong>"));
-            assert!(email.html.contains("href=\"https://status.example.com/#maintenance-3\""));
+            assert!(email
+                .html
+                .contains("href=\"https://status.example.com/#maintenance-3\""));
         }
     }
 

@@ -18,8 +18,8 @@ use crate::domain::maintenance::{
     due_move, standard_update_text, Body, ComponentEffect, MaintenanceStatus, Recurrence, Schedule,
     Window,
 };
-use crate::domain::status::ComponentStatus;
 use crate::domain::status::Audience;
+use crate::domain::status::ComponentStatus;
 use crate::domain::text::Name;
 use crate::domain::Invalid;
 use crate::notify::maintenance::{MaintenanceEvent, MaintenanceMail};
@@ -1055,7 +1055,9 @@ pub fn remind(
                 .filter(
                     maintenances::reminded_for
                         .is_null()
-                        .or(maintenances::reminded_for.ne(m.scheduled_for).assume_not_null()),
+                        .or(maintenances::reminded_for
+                            .ne(m.scheduled_for)
+                            .assume_not_null()),
                 )
         )
         .set(maintenances::reminded_for.eq(Some(m.scheduled_for)))

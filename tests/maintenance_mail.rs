@@ -574,3 +574,98 @@ async fn hostile_names_are_escaped_in_html_readable_in_text_and_the_subject_deco
     let started = wait_for(&s.sink, "reader@example.com", "— started", 1).await;
     assert!(decoded(&started[0], "Subject").unwrap().contains(name));
 }
+
+#[tokio::test]
+async fn a_recurring_maintenance_is_reminded_once_per_window_and_the_console_can_silence_one() {
+    let s = setup().await;
+    subscribe_confirmed(&s, "/subscribe", "reader@example.com", &[]).await;
+    s.app
+        .create_maintenance(
+            &s.token,
+            json!({
+                "name": "Weekly patching",
+                "scheduled_for": "2031-03-01T02:00:00Z",
+                "scheduled_until": "2031-03-01T03:00:00Z",
+                "rrule": "FREQ=WEEKLY;BYDAY=SA;COUNT=2",
+            }),
+        )
+        .await;
+    let state = &s.app.app_state;
+    for time in [
+        "2031-03-01T01:00:00Z",
+        "2031-03-01T01:30:00Z",
+        "2031-03-01T02:00:00Z",
+        "2031-03-01T03:00:00Z",
+        "2031-03-01T03:00:00Z",
+        "2031-03-08T00:30:00Z",
+        "2031-03-08T01:00:00Z",
+        "2031-03-08T01:45:00Z",
+    ] {
+        run_due(state, at(time)).await.unwrap();
+    }
+    let reminders = wait_for(&s.sink, "reader@example.com", "reminder", 2).await;
+    let mut subjects: Vec<String> = reminders
+        .iter()
+        .map(|m| decoded(m, "Subject").unwrap())
+        .collect();
+    subjects.sort();
+    assert_eq!(
+        subjects,
+        vec![
+            "[Maintenance] Weekly patching — reminder: starts Sat 1 Mar 03:00 CET",
+            "[Maintenance] Weekly patching — reminder: starts Sat 8 Mar 03:00 CET",
+        ]
+    );
+    let completed = wait_for(&s.sink, "reader@example.com", "— completed", 1).await;
+    let text = part(&completed[0], "text/plain").unwrap();
+    assert!(
+        text.contains("Next window: Sat 8 Mar 2031, 03:00–04:00 CET"),
+        "{text}"
+    );
+
+    // The console's switch: on by default, off leaves a maintenance silent.
+    s.app
+        .sign_in_as("comms@example.com", Role::CommsExternal)
+        .await;
+    let (status, page) = s.app.get_page("/admin/maintenances/new").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("name=\"notify\" checked"), "{page}");
+    let fields = [
+        ("name", "Console silent"),
+        ("scheduled_for", "2031-04-01T03:00"),
+        ("scheduled_until", "2031-04-01T05:00"),
+        ("auto_start", "on"),
+        ("auto_end", "on"),
+    ];
+    let (status, _, page) = s.app.post_form("/admin/maintenances", &fields).await;
+    assert_eq!(status, 303, "{page}");
+    let mut loud = fields.to_vec();
+    loud[0] = ("name", "Console loud");
+    loud.push(("notify", "on"));
+    let (status, _, page) = s.app.post_form("/admin/maintenances", &loud).await;
+    assert_eq!(status, 303, "{page}");
+    wait_for(&s.sink, "reader@example.com", "Console loud", 1).await;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert!(mails(&s.sink, "reader@example.com", "Console silent").is_empty());
+    let (_, list) = s
+        .app
+        .send_json(&s.token, Method::GET, "/api/v1/maintenances", None)
+        .await;
+    let silent = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "Console silent")
+        .unwrap();
+    assert_eq!(silent["notify"], false);
+    let (_, edit) = s
+        .app
+        .get_page(&format!("/admin/maintenances/{}/edit", silent["id"]))
+        .await;
+    assert!(edit.contains("name=\"notify\">"), "unticked: {edit}");
+    assert_eq!(
+        mails(&s.sink, "reader@example.com", "reminder").len(),
+        2,
+        "no third reminder"
+    );
+}

@@ -10,6 +10,7 @@ pub mod compose;
 pub mod history;
 pub mod html;
 pub mod pages;
+pub mod sla;
 pub mod state;
 pub mod subscribe;
 

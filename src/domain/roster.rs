@@ -360,7 +360,10 @@ mod tests {
     fn a_contact_needs_a_name_and_valid_optional_details() {
         assert_eq!(ana().email.as_deref(), Some("ana@example.com"));
         let bare = Contact::parse(" Bo ", "", " ").unwrap();
-        assert_eq!((bare.name.as_str(), bare.email, bare.phone), ("Bo", None, None));
+        assert_eq!(
+            (bare.name.as_str(), bare.email, bare.phone),
+            ("Bo", None, None)
+        );
         assert_eq!(
             Contact::parse("  ", "a@b.co", "").unwrap_err().part,
             ContactPart::Name
@@ -422,7 +425,11 @@ mod tests {
             at("2026-11-23 11:00"),
         )
         .unwrap_err();
-        assert!(err.0.contains("already holds the role Social Media Lead"), "{}", err.0);
+        assert!(
+            err.0.contains("already holds the role Social Media Lead"),
+            "{}",
+            err.0
+        );
         let early = check_handover(
             IncidentRole::SocialMediaLead,
             Some(current),
@@ -431,7 +438,11 @@ mod tests {
             at("2026-11-23 11:00"),
         )
         .unwrap_err();
-        assert!(early.0.contains("before Ana Lima took the role"), "{}", early.0);
+        assert!(
+            early.0.contains("before Ana Lima took the role"),
+            "{}",
+            early.0
+        );
     }
 
     #[test]

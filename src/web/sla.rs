@@ -10,7 +10,9 @@ use utoipa::ToSchema;
 use crate::config::Settings;
 use crate::db::models::incidents::Incident;
 use crate::domain::incident::Priority;
-use crate::domain::metrics::{check_sla, Clock, Elapsed, IncidentFacts, Metric, SlaKind, SlaOutcome};
+use crate::domain::metrics::{
+    check_sla, Clock, Elapsed, IncidentFacts, Metric, SlaKind, SlaOutcome,
+};
 use crate::render::statuspage::timestamp;
 
 /// How a target stands in one clock.
@@ -100,11 +102,7 @@ fn facts(incident: &Incident) -> IncidentFacts {
     }
 }
 
-fn clock_view(
-    outcome: SlaOutcome,
-    target: Duration,
-    so_far: Option<Duration>,
-) -> SlaClockView {
+fn clock_view(outcome: SlaOutcome, target: Duration, so_far: Option<Duration>) -> SlaClockView {
     let base = SlaClockView {
         state: SlaState::NotMeasurable,
         met: None,
@@ -145,13 +143,20 @@ fn clock_view(
 }
 
 /// The incident's SLA result at `now`, or `None` when its priority has no targets.
-pub fn incident_sla(incident: &Incident, settings: &Settings, now: NaiveDateTime) -> Option<SlaView> {
+pub fn incident_sla(
+    incident: &Incident,
+    settings: &Settings,
+    now: NaiveDateTime,
+) -> Option<SlaView> {
     let hours = &settings.support_hours;
     let checks = check_sla(&facts(incident), &settings.sla_targets, hours, now);
     let view = |kind: SlaKind| -> Option<SlaTargetView> {
         let check = checks.iter().find(|c| c.kind == kind)?;
         let (start, end) = match kind {
-            SlaKind::OnSite => (incident.operations_notified_at, incident.operations_on_site_at),
+            SlaKind::OnSite => (
+                incident.operations_notified_at,
+                incident.operations_on_site_at,
+            ),
             SlaKind::Restore => (incident.failure_occurred_at, incident.services_restored_at),
         };
         let so_far = start.and_then(|s| Elapsed::between(s, now, hours));

@@ -264,21 +264,19 @@ pub fn assign(
             "Someone else changed who holds the role {} at the same moment: reload and try again.",
             role.label()
         ));
-        let id = on_backend!(conn, |c| diesel::insert_into(
-            incident_role_holdings::table
-        )
-        .values((
-            incident_role_holdings::incident_id.eq(incident_id),
-            incident_role_holdings::role.eq(role.as_str()),
-            incident_role_holdings::holder_name.eq(&holder.name),
-            incident_role_holdings::holder_email.eq(&holder.email),
-            incident_role_holdings::holder_phone.eq(&holder.phone),
-            incident_role_holdings::started_at.eq(at),
-            incident_role_holdings::assigned_by.eq(actor),
-            incident_role_holdings::note.eq(&note),
-        ))
-        .returning(incident_role_holdings::id)
-        .get_result::<i64>(c))
+        let id = on_backend!(conn, |c| diesel::insert_into(incident_role_holdings::table)
+            .values((
+                incident_role_holdings::incident_id.eq(incident_id),
+                incident_role_holdings::role.eq(role.as_str()),
+                incident_role_holdings::holder_name.eq(&holder.name),
+                incident_role_holdings::holder_email.eq(&holder.email),
+                incident_role_holdings::holder_phone.eq(&holder.phone),
+                incident_role_holdings::started_at.eq(at),
+                incident_role_holdings::assigned_by.eq(actor),
+                incident_role_holdings::note.eq(&note),
+            ))
+            .returning(incident_role_holdings::id)
+            .get_result::<i64>(c))
         .map_err(conflict)?;
         let holding: RoleHolding = on_backend!(conn, |c| incident_role_holdings::table
             .select(HoldingRow::as_select())
@@ -310,8 +308,7 @@ pub fn current_holders(all: &[RoleHolding]) -> Vec<(IncidentRole, Option<&RoleHo
         .map(|role| {
             (
                 role,
-                all.iter()
-                    .find(|h| h.role == role && h.ended_at.is_none()),
+                all.iter().find(|h| h.role == role && h.ended_at.is_none()),
             )
         })
         .collect()

@@ -17,6 +17,7 @@ mod metrics;
 mod metrics_console;
 mod milestones;
 mod pages;
+mod roster;
 mod scale_out;
 mod subscriber_admin;
 mod subscribers;

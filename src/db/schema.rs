@@ -359,6 +359,38 @@ diesel::joinable!(incident_reports -> incidents (incident_id));
 diesel::joinable!(incident_report_versions -> incident_reports (report_id));
 diesel::joinable!(action_items -> incidents (incident_id));
 
+diesel::table! {
+    roster_entries (role) {
+        role -> Text,
+        main_name -> Text,
+        main_email -> Nullable<Text>,
+        main_phone -> Nullable<Text>,
+        backup_name -> Nullable<Text>,
+        backup_email -> Nullable<Text>,
+        backup_phone -> Nullable<Text>,
+        updated_by -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    incident_role_holdings (id) {
+        id -> BigInt,
+        incident_id -> BigInt,
+        role -> Text,
+        holder_name -> Text,
+        holder_email -> Nullable<Text>,
+        holder_phone -> Nullable<Text>,
+        started_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+        assigned_by -> Text,
+        ended_by -> Nullable<Text>,
+        note -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(incident_role_holdings -> incidents (incident_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     sessions,
@@ -385,4 +417,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     incident_reports,
     incident_report_versions,
     action_items,
+    roster_entries,
+    incident_role_holdings,
 );

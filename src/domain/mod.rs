@@ -10,6 +10,7 @@ pub mod metrics;
 pub mod milestone;
 pub mod page_status;
 pub mod role;
+pub mod roster;
 pub mod status;
 pub mod support_hours;
 pub mod text;

@@ -10,6 +10,7 @@ pub mod compose;
 pub mod history;
 pub mod html;
 pub mod pages;
+pub mod sla;
 pub mod state;
 pub mod subscribe;
 
@@ -179,6 +180,10 @@ impl Application {
                         .route("/incidents/{id}", web::get().to(api::incidents::show))
                         .route("/incidents/{id}", web::patch().to(api::incidents::update))
                         .route("/incidents/{id}/updates", web::post().to(api::incidents::post_update))
+                        .route("/incidents/{id}/roles", web::get().to(api::roster::incident_roles))
+                        .route("/incidents/{id}/roles", web::post().to(api::roster::assign))
+                        .route("/roster", web::get().to(api::roster::list))
+                        .route("/roster/{role}", web::put().to(api::roster::update))
                         .route("/metrics", web::get().to(api::metrics::summary))
                         .route("/metrics.csv", web::get().to(api::metrics::export_csv))
                         .route("/templates", web::get().to(api::templates::list))
@@ -241,6 +246,9 @@ impl Application {
                 .route("/admin/incidents/{id}/updates", web::post().to(admin::incidents::post_update))
                 .route("/admin/incidents/{id}/edit", web::post().to(admin::incidents::edit))
                 .route("/admin/incidents/{id}/milestones", web::post().to(admin::incidents::set_milestones))
+                .route("/admin/incidents/{id}/roles", web::post().to(admin::incidents::assign_role))
+                .route("/admin/roster", web::get().to(admin::roster::show))
+                .route("/admin/roster/{role}", web::post().to(admin::roster::save))
                 .route("/admin/audit", web::get().to(admin::audit::list))
                 .route("/admin/metrics", web::get().to(admin::metrics::show))
                 .route("/admin/subscribers", web::get().to(admin::subscribers::list))

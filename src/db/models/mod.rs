@@ -10,6 +10,7 @@ pub mod metrics;
 pub mod page_state;
 pub mod phase_templates;
 pub mod revision;
+pub mod roster;
 pub mod subscriber_admin;
 pub mod subscribers;
 pub mod users;

@@ -560,6 +560,9 @@ struct ShowPage {
     update: UpdateFields,
     error: Option<String>,
     error_time: Option<String>,
+    // Roster: who holds each incident role; SLA: target against actual.
+    roles: super::roster::RolesPanel,
+    sla: super::roster::SlaPanel,
 }
 
 async fn show_page(
@@ -592,6 +595,9 @@ async fn show_page(
         state.settings.time_zone,
     );
     let zone = state.settings.time_zone;
+    // Roster and SLA panels.
+    let roles = super::roster::roles_panel(state, staff, id, None).await?;
+    let sla = super::roster::sla_panel(inc, &state.settings, crate::db::now());
     let time_summary = Milestone::ALL
         .into_iter()
         .map(|m| {
@@ -645,6 +651,8 @@ async fn show_page(
         ),
         error: None,
         error_time: None,
+        roles,
+        sla,
     })
 }
 
@@ -668,6 +676,7 @@ pub async fn show(
             Some("posted") => Some("Update posted. The pages are updated."),
             Some("edited") => Some("Incident saved."),
             Some("milestones") => Some("Time Summary saved."),
+            Some("role") => Some("Role assigned. The handover is in the history."),
             _ => None,
         };
         Ok(html::render(
@@ -847,6 +856,56 @@ pub async fn set_milestones(
         }
         other => html::page(&state, &req, Some(&staff.0), other),
     }
+}
+
+// ---------------------------------------------------------------- roles (roster)
+
+/// `POST /admin/incidents/{id}/roles` — assign a role, or hand it over.
+pub async fn assign_role(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    staff: SignedIn,
+    id: web::Path<i64>,
+    form: CsrfForm<BTreeMap<String, String>>,
+) -> HttpResponse {
+    let id = id.into_inner();
+    let form = form.0;
+    let outcome = super::roster::assign_from_form(&state, &staff.0, id, &form).await;
+    let role = crate::domain::roster::IncidentRole::parse(
+        form.get("role").map(String::as_str).unwrap_or(""),
+    );
+    let result = match (outcome, role) {
+        (Ok(()), _) => Ok(see_other(&format!(
+            "/admin/incidents/{id}?done=role#roles-heading"
+        ))),
+        (Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))), Ok(role)) => {
+            let status = if matches!(err, AppError::Conflict(_)) {
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            let again = super::roster::RoleFormAgain {
+                role,
+                form: form.clone(),
+                error: err.message(),
+            };
+            async {
+                let mut page = show_page(&state, &staff.0, id, None).await?;
+                page.roles = super::roster::roles_panel(&state, &staff.0, id, Some(&again)).await?;
+                Ok(html::render(
+                    &state,
+                    &req,
+                    Some(&staff.0),
+                    status,
+                    "admin/incident",
+                    page,
+                ))
+            }
+            .await
+        }
+        (Err(err), _) => Err(err),
+    };
+    html::page(&state, &req, Some(&staff.0), result)
 }
 
 #[cfg(test)]

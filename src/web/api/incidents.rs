@@ -94,11 +94,17 @@ pub struct IncidentView {
     pub created_at: String,
     pub updated_at: String,
     pub incident_updates: Vec<UpdateView>,
+    /// Whether the incident met its priority's SLA targets (time to on-site,
+    /// time to restore), on the wall clock and in support hours; null when
+    /// the priority has no targets.
+    pub sla: Option<crate::web::sla::SlaView>,
 }
 
 fn view(state: &AppState, i: IncidentWithUpdates) -> IncidentView {
     let inc: Incident = i.incident;
+    let sla = crate::web::sla::incident_sla(&inc, &state.settings, crate::db::now());
     IncidentView {
+        sla,
         shortlink: state.settings.url(&format!("/incidents/{}", inc.id)),
         id: inc.id,
         name: inc.name,

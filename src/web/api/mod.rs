@@ -7,6 +7,7 @@ pub mod groups;
 pub mod incidents;
 pub mod maintenances;
 pub mod metrics;
+pub mod roster;
 pub mod templates;
 
 use actix_web::HttpResponse;
@@ -23,6 +24,7 @@ use utoipa::{Modify, OpenApi};
         incidents::list, incidents::create, incidents::show, incidents::update, incidents::post_update,
         templates::list, templates::create, templates::show, templates::replace,
         metrics::summary, metrics::export_csv,
+        roster::list, roster::update, roster::incident_roles, roster::assign,
     ),
     components(schemas(
         components::ComponentView, components::ComponentCreate, components::ComponentUpdate,
@@ -38,6 +40,10 @@ use utoipa::{Modify, OpenApi};
         metrics::MetricsView, metrics::SummaryView, metrics::MetricView, metrics::PromisesView, metrics::GroupView,
         metrics::ComponentGroupView, metrics::BreachView, metrics::RecurrenceView, metrics::PeriodView,
         metrics::ChangeView, metrics::SummaryChangeView, metrics::ClockChangeView, metrics::PreviousView,
+        roster::RosterEntryView, roster::ContactView, roster::ContactInput, roster::RosterInput, roster::HoldingView,
+        roster::CurrentRoleView, roster::IncidentRolesView, roster::AssignInput, roster::RosterPick,
+        crate::domain::roster::IncidentRole, crate::web::sla::SlaView, crate::web::sla::SlaTargetView,
+        crate::web::sla::SlaClockView, crate::web::sla::SlaState,
     )),
     modifiers(&BearerAuth),
     security(("bearer" = [])),

@@ -1,0 +1,2 @@
+DROP TABLE incident_role_holdings;
+DROP TABLE roster_entries;

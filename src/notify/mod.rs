@@ -17,4 +17,5 @@ pub mod links;
 pub mod outbox;
 pub mod sender;
 pub mod smtp;
+pub mod webhook;
 pub mod worker;

@@ -378,6 +378,7 @@ pub fn create(
         };
         insert_update(conn, id, MaintenanceStatus::Scheduled, &first, actor)?;
         let created = get(conn, id)?;
+        super::webhooks::maintenance_created(conn, id)?;
         audit::record::<(), _>(
             conn,
             actor,
@@ -477,6 +478,7 @@ pub fn update(
             }
         }
         let after = get(conn, id)?;
+        super::webhooks::maintenance_edited(conn, id)?;
         audit::record(
             conn,
             actor,
@@ -576,6 +578,7 @@ pub fn post_update(
             )?;
         }
         let after = get(conn, id)?;
+        super::webhooks::maintenance_moved(conn, id, before.status, status)?;
         audit::record(
             conn,
             actor,
@@ -661,6 +664,7 @@ pub fn advance(
                 )?;
             }
             let after = load(conn, id)?;
+            super::webhooks::maintenance_moved(conn, id, m.status, next)?;
             audit::record(
                 conn,
                 actor,

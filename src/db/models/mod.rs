@@ -13,6 +13,7 @@ pub mod revision;
 pub mod subscriber_admin;
 pub mod subscribers;
 pub mod users;
+pub mod webhooks;
 
 diesel::define_sql_function! {
     /// SQL `lower()`, the same on both backends.

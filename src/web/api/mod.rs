@@ -8,6 +8,7 @@ pub mod incidents;
 pub mod maintenances;
 pub mod metrics;
 pub mod templates;
+pub mod webhooks;
 
 use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -23,6 +24,7 @@ use utoipa::{Modify, OpenApi};
         incidents::list, incidents::create, incidents::show, incidents::update, incidents::post_update,
         templates::list, templates::create, templates::show, templates::replace,
         metrics::summary, metrics::export_csv,
+        webhooks::list, webhooks::create, webhooks::delete,
     ),
     components(schemas(
         components::ComponentView, components::ComponentCreate, components::ComponentUpdate,
@@ -38,6 +40,7 @@ use utoipa::{Modify, OpenApi};
         metrics::MetricsView, metrics::SummaryView, metrics::MetricView, metrics::PromisesView, metrics::GroupView,
         metrics::ComponentGroupView, metrics::BreachView, metrics::RecurrenceView, metrics::PeriodView,
         metrics::ChangeView, metrics::SummaryChangeView, metrics::ClockChangeView, metrics::PreviousView,
+        webhooks::WebhookView, webhooks::WebhookCreate, webhooks::WebhookCreated, webhooks::LastDeliveryView,
     )),
     modifiers(&BearerAuth),
     security(("bearer" = [])),

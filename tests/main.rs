@@ -19,3 +19,4 @@ mod pages;
 mod scale_out;
 mod subscriber_admin;
 mod subscribers;
+mod webhooks;

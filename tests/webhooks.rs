@@ -711,6 +711,11 @@ async fn the_console_registers_tests_turns_off_and_deletes_webhooks() {
     let api = app.create_component(&token, json!({"name": "API"})).await;
     app.set_status(&token, &api["id"], "major_outage").await;
     assert_eq!(sender(&app).run_once(now()).await.unwrap().claimed, 0);
+    let (status, _, html) = app
+        .post_form(&format!("/admin/webhooks/{id}/test"), &[])
+        .await;
+    assert_eq!(status, 422);
+    assert!(html.contains("turned off"), "{html}");
     let (status, _, _) = app
         .post_form(&format!("/admin/webhooks/{id}/enable"), &[])
         .await;

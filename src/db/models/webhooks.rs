@@ -278,10 +278,16 @@ pub fn deliveries_of(
         .load(c))?)
 }
 
-/// Queues a test event to one webhook (enabled or not: a person asked).
+/// Queues a test event to one webhook, which must be turned on.
 pub fn enqueue_test(conn: &mut DbConn, actor: &str, id: i64) -> Result<i64, StoreError> {
     conn.write_transaction(|conn| {
         let webhook = get(conn, id)?;
+        if webhook.disabled_at.is_some() {
+            return Err(crate::domain::Invalid::new(
+                "This webhook is turned off: turn it on to send it a test event.",
+            )
+            .into());
+        }
         let banner = page_banner(conn)?;
         let body = payload::test_payload(&banner, actor);
         let ids = insert_deliveries(conn, &[webhook], Event::Test, &body)?;

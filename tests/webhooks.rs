@@ -236,6 +236,15 @@ async fn events_are_signed_shaped_like_statuspage_and_never_carry_internal_thing
         )
         .await;
     assert_eq!(status, 200);
+    let (status, _) = app
+        .send_json(
+            &token,
+            reqwest::Method::PATCH,
+            &format!("/api/v1/incidents/{}", incident["id"]),
+            Some(json!({"client_impact": "SECRET staff-only impact", "business_critical": true})),
+        )
+        .await;
+    assert_eq!(status, 200);
     // A maintenance on the API, started by the scheduler.
     let start = now() + Duration::hours(1);
     let maintenance = app

@@ -41,7 +41,7 @@ pub enum Event {
     IncidentCreated,
     /// A customer-facing update was posted on an incident.
     IncidentUpdated,
-    /// An incident's facts (name, impact, start) were edited.
+    /// An incident's name, impact or start was edited.
     IncidentEdited,
     /// A customer-facing component changed status.
     ComponentUpdated,

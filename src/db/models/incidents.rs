@@ -578,7 +578,7 @@ pub fn update(
             .set(&set)
             .execute(c))?;
         let after = get(conn, id)?;
-        super::webhooks::incident_edited(conn, id)?;
+        super::webhooks::incident_edited(conn, &before, &after)?;
         audit::record(
             conn,
             actor,

@@ -392,13 +392,24 @@ pub fn incident_posted(
     send_incident(conn, &targets, event, &incident)
 }
 
-/// After an incident's facts were edited: sent when customers see the incident.
-pub fn incident_edited(conn: &mut DbConn, incident_id: i64) -> Result<(), StoreError> {
+/// After an incident's facts were edited: sent when customers see the
+/// incident and something they see changed (name, impact, start), not for
+/// staff-only facts such as urgency or client impact.
+pub fn incident_edited(
+    conn: &mut DbConn,
+    before: &incidents::Incident,
+    after: &incidents::Incident,
+) -> Result<(), StoreError> {
+    if (&before.name, before.impact, before.started_at)
+        == (&after.name, after.impact, after.started_at)
+    {
+        return Ok(());
+    }
     let targets = subscribed(conn, EventCategory::Incident)?;
     if targets.is_empty() {
         return Ok(());
     }
-    let incident = incidents::with_updates(conn, incident_id)?;
+    let incident = incidents::with_updates(conn, after.id)?;
     if !incident.updates.iter().any(|u| u.external_body.is_some()) {
         return Ok(());
     }

@@ -262,6 +262,29 @@ async fn events_are_signed_shaped_like_statuspage_and_never_carry_internal_thing
             .unwrap(),
         1
     );
+    // A maintenance of internal components only goes nowhere, even when it
+    // starts and ends.
+    app.create_maintenance(
+        &token,
+        json!({"name": "SECRET internal work",
+               "scheduled_for": (start + Duration::minutes(10)).and_utc().to_rfc3339(),
+               "scheduled_until": (start + Duration::minutes(20)).and_utc().to_rfc3339(),
+               "components": [db["id"]]}),
+    )
+    .await;
+    assert!(
+        sitrep::scheduler::run_due(&app.app_state, start + Duration::minutes(30))
+            .await
+            .unwrap()
+            >= 1
+    );
+    // The scheduler ends the public one: its component gets its status back.
+    assert_eq!(
+        sitrep::scheduler::run_due(&app.app_state, start + Duration::hours(2))
+            .await
+            .unwrap(),
+        1
+    );
 
     let report = sender(&app).run_once(now()).await.unwrap();
     assert_eq!(report.failed + report.retrying, 0, "{report:?}");
@@ -278,6 +301,8 @@ async fn events_are_signed_shaped_like_statuspage_and_never_carry_internal_thing
             "maintenance.created",
             "component.updated",
             "maintenance.started",
+            "component.updated",
+            "maintenance.completed",
         ],
         "{events:?}"
     );
@@ -370,6 +395,12 @@ async fn events_are_signed_shaped_like_statuspage_and_never_carry_internal_thing
     let started = requests[7].json();
     assert_eq!(started["incident"]["status"], "in_progress");
     assert_eq!(started["incident"]["components"][0]["name"], "API");
+    let back = requests[8].json();
+    assert_eq!(back["component_update"]["old_status"], "under_maintenance");
+    assert_eq!(back["component_update"]["new_status"], "partial_outage");
+    let completed = requests[9].json();
+    assert_eq!(completed["incident"]["status"], "completed");
+    assert!(completed["incident"]["resolved_at"].is_string());
 
     // Everything sent: the next run finds nothing.
     assert_eq!(sender(&app).run_once(now()).await.unwrap().claimed, 0);

@@ -21,3 +21,4 @@ mod roster;
 mod scale_out;
 mod subscriber_admin;
 mod subscribers;
+mod webhooks;

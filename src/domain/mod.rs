@@ -16,6 +16,7 @@ pub mod support_hours;
 pub mod text;
 pub mod token;
 pub mod uptime;
+pub mod webhook;
 
 /// A value a person typed that cannot be accepted, with a message saying what to fix.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

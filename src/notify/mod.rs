@@ -18,4 +18,5 @@ pub mod maintenance;
 pub mod outbox;
 pub mod sender;
 pub mod smtp;
+pub mod webhook;
 pub mod worker;

@@ -48,6 +48,7 @@ impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         let settings = Arc::new(settings);
         crate::notify::links::configure(&settings);
+        crate::notify::webhook::configure(&settings);
         let db_settings = settings.clone();
         let db = tokio::task::spawn_blocking(move || -> anyhow::Result<Db> {
             let db = Db::connect(&db_settings.database, db_settings.db_pool_size)?;
@@ -200,7 +201,10 @@ impl Application {
                         .route("/maintenances/{id}", web::get().to(api::maintenances::show))
                         .route("/maintenances/{id}", web::patch().to(api::maintenances::update))
                         .route("/maintenances/{id}", web::delete().to(api::maintenances::delete))
-                        .route("/maintenances/{id}/updates", web::post().to(api::maintenances::post_update)),
+                        .route("/maintenances/{id}/updates", web::post().to(api::maintenances::post_update))
+                        .route("/webhooks", web::get().to(api::webhooks::list))
+                        .route("/webhooks", web::post().to(api::webhooks::create))
+                        .route("/webhooks/{id}", web::delete().to(api::webhooks::delete)),
                 )
                 .service(
                     web::resource("/admin/login")
@@ -272,6 +276,13 @@ impl Application {
                 .route("/admin/maintenances/{id}", web::post().to(admin::maintenances::update))
                 .route("/admin/maintenances/{id}/updates", web::post().to(admin::maintenances::post_update))
                 .route("/admin/maintenances/{id}/delete", web::post().to(admin::maintenances::delete))
+                .route("/admin/webhooks", web::get().to(admin::webhooks::list))
+                .route("/admin/webhooks", web::post().to(admin::webhooks::create))
+                .route("/admin/webhooks/{id}", web::get().to(admin::webhooks::show))
+                .route("/admin/webhooks/{id}/disable", web::post().to(admin::webhooks::disable))
+                .route("/admin/webhooks/{id}/enable", web::post().to(admin::webhooks::enable))
+                .route("/admin/webhooks/{id}/delete", web::post().to(admin::webhooks::delete))
+                .route("/admin/webhooks/{id}/test", web::post().to(admin::webhooks::test))
                 .default_service(web::to(pages::not_found)),
                 )
         })
@@ -282,6 +293,7 @@ impl Application {
         spawn_revision_poller(state.clone());
         crate::scheduler::spawn(state.clone());
         crate::notify::worker::spawn(&settings, db.clone())?;
+        crate::notify::webhook::spawn(&settings, db.clone())?;
 
         Ok(Application {
             port,

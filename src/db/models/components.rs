@@ -261,6 +261,7 @@ pub fn update(
             .execute(c))?;
         }
         let after = get(conn, id)?;
+        super::webhooks::component_changed(conn, &before, &after)?;
         audit::record(
             conn,
             actor,

@@ -504,6 +504,7 @@ pub fn create(
         )?;
         let incident = get(conn, id)?;
         super::subscribers::notify_incident_update(conn, &incident, &update)?;
+        super::webhooks::incident_posted(conn, &update)?;
         audit::record::<(), _>(
             conn,
             actor,
@@ -540,6 +541,7 @@ pub fn post_update(
         )?;
         let after = get(conn, incident_id)?;
         super::subscribers::notify_incident_update(conn, &after, &update)?;
+        super::webhooks::incident_posted(conn, &update)?;
         audit::record(
             conn,
             actor,
@@ -576,6 +578,7 @@ pub fn update(
             .set(&set)
             .execute(c))?;
         let after = get(conn, id)?;
+        super::webhooks::incident_edited(conn, &before, &after)?;
         audit::record(
             conn,
             actor,

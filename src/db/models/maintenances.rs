@@ -401,6 +401,7 @@ pub fn create(
             None,
             &first,
         )?;
+        super::webhooks::maintenance_created(conn, id)?;
         audit::record::<(), _>(
             conn,
             actor,
@@ -501,6 +502,7 @@ pub fn update(
             }
         }
         let after = get(conn, id)?;
+        super::webhooks::maintenance_edited(conn, id)?;
         audit::record(
             conn,
             actor,
@@ -616,6 +618,7 @@ pub fn post_update(
                 &text,
             )?;
         }
+        super::webhooks::maintenance_moved(conn, id, before.status, status)?;
         audit::record(
             conn,
             actor,
@@ -708,6 +711,7 @@ pub fn advance(
                 )?;
             }
             let after = load(conn, id)?;
+            super::webhooks::maintenance_moved(conn, id, m.status, next)?;
             audit::record(
                 conn,
                 actor,

@@ -14,6 +14,7 @@ pub mod roster;
 pub mod subscriber_admin;
 pub mod subscribers;
 pub mod users;
+pub mod webhooks;
 
 diesel::define_sql_function! {
     /// SQL `lower()`, the same on both backends.

@@ -11,6 +11,7 @@ pub mod roster;
 pub mod session;
 pub mod subscribers;
 pub mod templates;
+pub mod webhooks;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};

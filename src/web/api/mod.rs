@@ -9,6 +9,7 @@ pub mod maintenances;
 pub mod metrics;
 pub mod roster;
 pub mod templates;
+pub mod webhooks;
 
 use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -25,6 +26,7 @@ use utoipa::{Modify, OpenApi};
         templates::list, templates::create, templates::show, templates::replace,
         metrics::summary, metrics::export_csv,
         roster::list, roster::update, roster::incident_roles, roster::assign,
+        webhooks::list, webhooks::create, webhooks::delete,
     ),
     components(schemas(
         components::ComponentView, components::ComponentCreate, components::ComponentUpdate,
@@ -44,6 +46,7 @@ use utoipa::{Modify, OpenApi};
         roster::CurrentRoleView, roster::IncidentRolesView, roster::AssignInput, roster::RosterPick,
         crate::domain::roster::IncidentRole, crate::web::sla::SlaView, crate::web::sla::SlaTargetView,
         crate::web::sla::SlaClockView, crate::web::sla::SlaState,
+        webhooks::WebhookView, webhooks::WebhookCreate, webhooks::WebhookCreated, webhooks::LastDeliveryView,
     )),
     modifiers(&BearerAuth),
     security(("bearer" = [])),

@@ -7,6 +7,7 @@ pub mod groups;
 pub mod incidents;
 pub mod maintenances;
 pub mod metrics;
+pub mod reports;
 pub mod templates;
 
 use actix_web::HttpResponse;
@@ -23,6 +24,8 @@ use utoipa::{Modify, OpenApi};
         incidents::list, incidents::create, incidents::show, incidents::update, incidents::post_update,
         templates::list, templates::create, templates::show, templates::replace,
         metrics::summary, metrics::export_csv,
+        reports::show, reports::update, reports::step, reports::versions, reports::version,
+        reports::list_items, reports::create_item, reports::update_item, reports::delete_item,
     ),
     components(schemas(
         components::ComponentView, components::ComponentCreate, components::ComponentUpdate,
@@ -38,6 +41,11 @@ use utoipa::{Modify, OpenApi};
         metrics::MetricsView, metrics::SummaryView, metrics::MetricView, metrics::PromisesView, metrics::GroupView,
         metrics::ComponentGroupView, metrics::BreachView, metrics::RecurrenceView, metrics::PeriodView,
         metrics::ChangeView, metrics::SummaryChangeView, metrics::ClockChangeView, metrics::PreviousView,
+        reports::ReportView, reports::ReportPatch, reports::StepInput, reports::VersionView, reports::TimeRowView,
+        reports::ActionItemView, reports::ActionItemCreate, reports::ActionItemPatch,
+        crate::domain::report::ReportStatus, crate::domain::report::Link, crate::domain::report::ItemPriority,
+        crate::domain::report::ItemStatus, crate::domain::report::ItemSnapshot, crate::domain::report::DiffLine,
+        crate::domain::milestone::Milestone,
     )),
     modifiers(&BearerAuth),
     security(("bearer" = [])),

@@ -7,6 +7,7 @@ pub mod groups;
 pub mod incidents;
 pub mod maintenances;
 pub mod metrics;
+pub mod reports;
 pub mod session;
 pub mod subscribers;
 pub mod templates;

@@ -16,6 +16,7 @@ mod metrics;
 mod metrics_console;
 mod milestones;
 mod pages;
+mod reports;
 mod scale_out;
 mod subscriber_admin;
 mod subscribers;

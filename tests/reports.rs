@@ -288,6 +288,17 @@ async fn the_report_moves_through_review_with_the_right_roles_allowed_and_denied
     )
     .await;
     assert_eq!(status, 200);
+    // The draft of version 2 shows what changed since version 1.
+    app.sign_in_as("reader@example.com", Role::Viewer).await;
+    let (_, html) = app.get_page(&format!("/admin/incidents/{id}/report")).await;
+    assert!(
+        html.contains("Changes in version 2 since version 1"),
+        "{html}"
+    );
+    assert!(
+        html.contains("Added: </span>Failed over to the replica."),
+        "{html}"
+    );
     let report = approve_all(&app, &s, id).await;
     assert_eq!(report["latest_approved_version"], 2);
 
@@ -336,7 +347,6 @@ async fn the_report_moves_through_review_with_the_right_roles_allowed_and_denied
     assert_eq!(status, 404);
 
     // The console's diff view says what changed in words, not colour alone.
-    app.sign_in_as("reader@example.com", Role::Viewer).await;
     let (status, html) = app
         .get_page(&format!("/admin/incidents/{id}/report/versions/2"))
         .await;

@@ -95,6 +95,26 @@ struct Returned {
     comment: String,
 }
 
+/// A line diff with its counts, as the `report_diff` partial shows it.
+#[derive(Serialize)]
+struct Changes {
+    diff: Vec<DiffLine>,
+    added: usize,
+    removed: usize,
+    diff_label: String,
+}
+
+impl Changes {
+    fn new(diff: Vec<DiffLine>, label: String) -> Changes {
+        Changes {
+            added: diff.iter().filter(|l| l.kind == "added").count(),
+            removed: diff.iter().filter(|l| l.kind == "removed").count(),
+            diff,
+            diff_label: label,
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct ReportPage {
     title: String,
@@ -126,6 +146,8 @@ struct ReportPage {
     new_statuses: Vec<Choice>,
     steps: Vec<StepButton>,
     versions: Vec<VersionLine>,
+    /// The version being written against the latest approved one.
+    draft_changes: Option<Changes>,
 }
 
 fn choices<T: Copy + PartialEq>(
@@ -209,6 +231,42 @@ fn page_data(state: &AppState, staff: &Staff, data: ReportData) -> ReportPage {
         }
     })
     .collect();
+    let draft_changes = match (data.versions.last(), r.status) {
+        (Some(approved), status) if status != ReportStatus::Approved => {
+            let current = ReportContent {
+                version: r.version,
+                incident_id: data.incident.id,
+                incident_name: data.incident.name.clone(),
+                sections: r.sections.clone(),
+                time_summary: data.time_summary.clone(),
+                client_impact_minutes: data.impact_minutes,
+                action_items: data
+                    .items
+                    .iter()
+                    .map(|i| rules::ItemSnapshot {
+                        id: i.id,
+                        action: i.action.clone(),
+                        responsibility: i.responsibility.clone(),
+                        priority: i.priority,
+                        due_on: i.due_on,
+                        status: i.status,
+                    })
+                    .collect(),
+                submitted_by: None,
+                reviewed_by: None,
+                approved_by: String::new(),
+                approved_at: crate::db::now(),
+            };
+            Some(Changes::new(
+                rules::diff_lines(&approved.to_text(), &current.to_text()),
+                format!(
+                    "Line changes from version {} to the version being written",
+                    approved.version
+                ),
+            ))
+        }
+        _ => None,
+    };
     let edit_reason = refusal(ReportAction::Edit);
     let items_reason = refusal(ReportAction::ManageActionItems);
     ReportPage {
@@ -311,6 +369,7 @@ fn page_data(state: &AppState, staff: &Staff, data: ReportData) -> ReportPage {
                 published: r.published && Some(v.version) == r.latest_approved,
             })
             .collect(),
+        draft_changes,
     }
 }
 
@@ -613,9 +672,8 @@ struct VersionPage {
     time_rows: Vec<TimeLine>,
     impact_duration: String,
     items: Vec<VersionItem>,
-    diff: Vec<DiffLine>,
-    added: usize,
-    removed: usize,
+    #[serde(flatten)]
+    changes: Changes,
 }
 
 #[derive(Serialize)]
@@ -689,9 +747,14 @@ fn version_page(
                 status: a.status.label(),
             })
             .collect(),
-        added: diff.iter().filter(|l| l.kind == "added").count(),
-        removed: diff.iter().filter(|l| l.kind == "removed").count(),
-        diff,
+        changes: Changes::new(
+            diff,
+            format!(
+                "Line changes from version {} to version {}",
+                previous.unwrap_or(content.version),
+                content.version
+            ),
+        ),
     }
 }
 

@@ -709,6 +709,36 @@ async fn the_console_runs_the_workflow_through_forms() {
     assert_eq!(status, 303);
     let (_, public) = app.get_page(&format!("/incidents/{id}")).await;
     assert!(public.contains("Postmortem") && public.contains("Checkout failed."));
+
+    // Action items move on after approval, through the console too.
+    let item = [
+        ("action", "Add a replica"),
+        ("responsibility", "DBA team"),
+        ("priority", "high"),
+        ("status", "done"),
+        ("due_on", "2026-12-15"),
+    ];
+    let (status, _, _) = app.post_form("/admin/action-items/1", &item).await;
+    assert_eq!(status, 303);
+    let (_, html) = app.get_page(&page).await;
+    assert!(html.contains("<td>Done</td>"), "{html}");
+    let (status, _, body) = app
+        .post_form(
+            "/admin/action-items/1",
+            &[("action", "x"), ("priority", "urgent"), ("status", "open")],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(body.contains("is not a priority"), "{body}");
+    let (status, _, _) = app.post_form("/admin/action-items/1/delete", &[]).await;
+    assert_eq!(status, 303);
+    let (_, html) = app.get_page(&page).await;
+    assert!(html.contains("No action items yet."));
+    let (_, html) = app.get_page(&format!("{page}/versions/1")).await;
+    assert!(
+        html.contains("DBA team"),
+        "the approved version keeps its copy"
+    );
 }
 
 fn html_has_disabled(html: &str, action: &str) -> bool {

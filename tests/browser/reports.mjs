@@ -145,4 +145,19 @@ await runSuite({
       return noHorizontalOverflow(page);
     });
   }
+
+  await check('the MIM publishes; the public incident page at 375 px shows the postmortem without internal text', async () => {
+    await mim.goto(reportPath);
+    await stepTo(mim, 'Publish as postmortem', 'Postmortem published');
+    const visitorContext = await newContext('visitor phone', { viewport: PHONE });
+    const visitor = await visitorContext.newPage();
+    await visitor.goto(`/incidents/${id}?after-publish`);
+    const section = visitor.getByRole('region', { name: 'Postmortem' });
+    await section.waitFor();
+    const text = await section.innerText();
+    assert(text.includes(ADDED), `postmortem reads ${JSON.stringify(text)}`);
+    assert(!text.includes('DBA team') && !text.includes('jira.example.com'), `internal text on the public page: ${JSON.stringify(text)}`);
+    await shot(visitor, 'report-public-phone.png');
+    return noHorizontalOverflow(visitor);
+  });
 });

@@ -744,3 +744,36 @@ async fn the_console_runs_the_workflow_through_forms() {
 fn html_has_disabled(html: &str, action: &str) -> bool {
     html.contains(&format!("aria-describedby=\"why-{action}\""))
 }
+
+#[tokio::test]
+async fn two_approvals_at_once_make_one_version() {
+    let app = spawn_app().await;
+    let s = staff(&app).await;
+    let second = app.token_for("director2@example.com", Role::Approver).await;
+    let id = incident(&app, &s).await;
+    assert_eq!(
+        patch(&app, &s.mim, id, json!({"description": "Once."}))
+            .await
+            .0,
+        200
+    );
+    for (token, action) in [(&s.mim, "submit"), (&s.reviewer, "review")] {
+        assert_eq!(step(&app, token, id, action, None).await.0, 200);
+    }
+    let (a, b) = tokio::join!(
+        step(&app, &s.approver, id, "approve", None),
+        step(&app, &second, id, "approve", None)
+    );
+    let mut statuses = [a.0, b.0];
+    statuses.sort();
+    assert_eq!(statuses, [200, 409], "{} / {}", a.1, b.1);
+    let (_, versions) = app
+        .send_json(
+            &s.viewer,
+            Method::GET,
+            &format!("/api/v1/incidents/{id}/report/versions"),
+            None,
+        )
+        .await;
+    assert_eq!(versions.as_array().unwrap().len(), 1);
+}

@@ -229,6 +229,23 @@ fn ensure(conn: &mut DbConn, incident_id: i64) -> Result<i64, StoreError> {
     )
 }
 
+/// The report row of `incident_id`, created when missing and locked for the
+/// rest of the transaction, then read: two people acting at once are served
+/// one after the other, each seeing the other's outcome (on SQLite the write
+/// transaction is already exclusive).
+fn lock(conn: &mut DbConn, incident_id: i64) -> Result<(i64, Report), StoreError> {
+    incidents::get(conn, incident_id)?;
+    let id = ensure(conn, incident_id)?;
+    if let DbConn::Postgres(c) = conn {
+        incident_reports::table
+            .find(id)
+            .select(incident_reports::id)
+            .for_update()
+            .first::<i64>(c)?;
+    }
+    Ok((id, get(conn, incident_id)?))
+}
+
 /// Changes to the sections; `None` leaves one as it is.
 #[derive(Debug, Clone, Default)]
 pub struct SectionsPatch {
@@ -249,7 +266,7 @@ pub fn update_sections(
     patch: SectionsPatch,
 ) -> Result<Report, ReportError> {
     conn.write_transaction(|conn| {
-        let before = get(conn, incident_id)?;
+        let (id, before) = lock(conn, incident_id)?;
         decide(staff.role, ReportAction::Edit, before.state())?;
         let mut sections = before.sections.clone();
         let texts = [
@@ -269,7 +286,6 @@ pub fn update_sections(
             sections.links = links;
         }
         let sections = sections.validated()?;
-        let id = ensure(conn, incident_id)?;
         let links_json =
             serde_json::to_string(&sections.links).map_err(|e| StoreError::Task(e.to_string()))?;
         on_backend!(conn, |c| diesel::update(incident_reports::table.find(id))
@@ -308,14 +324,13 @@ pub fn step(
     comment: Option<&str>,
 ) -> Result<Report, ReportError> {
     conn.write_transaction(|conn| {
-        let before = get(conn, incident_id)?;
+        let (id, before) = lock(conn, incident_id)?;
         let outcome = decide(staff.role, action, before.state())?;
         let comment = if action == ReportAction::Return {
             Some(report::return_comment(comment.unwrap_or(""))?)
         } else {
             None
         };
-        let id = ensure(conn, incident_id)?;
         let at = now();
         let who = Some(staff.email.as_str());
         let base = diesel::update(incident_reports::table.find(id));

@@ -214,19 +214,17 @@ fn ensure(conn: &mut DbConn, incident_id: i64) -> Result<i64, StoreError> {
         return Ok(id);
     }
     let at = now();
-    Ok(
-        on_backend!(conn, |c| diesel::insert_into(incident_reports::table)
-            .values((
-                incident_reports::incident_id.eq(incident_id),
-                incident_reports::created_at.eq(at),
-                incident_reports::updated_at.eq(at),
-            ))
-            .returning(incident_reports::id)
-            .get_result::<i64>(c))
-        .map_err(StoreError::on_unique(
-            "Someone else started this report at the same moment: reload and try again.",
-        ))?,
-    )
+    on_backend!(conn, |c| diesel::insert_into(incident_reports::table)
+        .values((
+            incident_reports::incident_id.eq(incident_id),
+            incident_reports::created_at.eq(at),
+            incident_reports::updated_at.eq(at),
+        ))
+        .returning(incident_reports::id)
+        .get_result::<i64>(c))
+    .map_err(StoreError::on_unique(
+        "Someone else started this report at the same moment: reload and try again.",
+    ))
 }
 
 /// The report row of `incident_id`, created when missing and locked for the

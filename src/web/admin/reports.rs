@@ -139,6 +139,8 @@ struct ReportPage {
     edit_reason: Option<String>,
     time_rows: Vec<TimeLine>,
     impact_duration: String,
+    /// What the incident's own facts say about client impact.
+    incident_client_impact: String,
     items: Vec<ItemLine>,
     can_items: bool,
     items_reason: Option<String>,
@@ -314,6 +316,7 @@ fn page_data(state: &AppState, staff: &Staff, data: ReportData) -> ReportPage {
             })
             .collect(),
         impact_duration: minutes_label(data.impact_minutes),
+        incident_client_impact: data.incident.client_impact.clone(),
         items: data
             .items
             .iter()

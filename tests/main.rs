@@ -18,6 +18,7 @@ mod metrics_console;
 mod milestones;
 mod pages;
 mod roster;
+mod reports;
 mod scale_out;
 mod subscriber_admin;
 mod subscribers;

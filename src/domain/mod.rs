@@ -9,6 +9,7 @@ pub mod maintenance;
 pub mod metrics;
 pub mod milestone;
 pub mod page_status;
+pub mod report;
 pub mod role;
 pub mod roster;
 pub mod status;

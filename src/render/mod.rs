@@ -7,6 +7,7 @@ pub mod incidents;
 pub mod maintenance;
 pub mod markdown;
 pub mod phase;
+pub mod reports;
 pub mod snapshot;
 pub mod statuspage;
 pub mod time;

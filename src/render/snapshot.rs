@@ -106,6 +106,7 @@ struct IncidentPage<'a> {
     root: &'static str,
     time_zone: &'a str,
     incident: IncidentView,
+    postmortem: Option<super::reports::PostmortemView>,
 }
 
 /// The HTML page of one incident for an audience.
@@ -115,6 +116,7 @@ pub fn incident_page(
     settings: &Settings,
     templates: &Templates,
     components: &[crate::db::models::components::Component],
+    postmortem: Option<&crate::domain::report::ReportContent>,
 ) -> anyhow::Result<String> {
     let internal = audience == Audience::Internal;
     let view = incident_view(i, audience, settings, components);
@@ -127,6 +129,8 @@ pub fn incident_page(
             root: if internal { "/internal" } else { "" },
             time_zone: settings.time_zone.name(),
             incident: view,
+            postmortem: postmortem
+                .map(|content| super::reports::postmortem_view(content, settings.time_zone)),
         },
     )
 }
@@ -222,7 +226,14 @@ pub fn build(
     };
     let mut resources: HashMap<String, Resource> = HashMap::new();
     for (i, _) in &incidents {
-        let html = incident_page(i, audience, settings, templates, &state.components)?;
+        let html = incident_page(
+            i,
+            audience,
+            settings,
+            templates,
+            &state.components,
+            state.postmortems.get(&i.incident.id),
+        )?;
         resources.insert(
             format!("incidents/{}", i.incident.id),
             Resource::new(html.into_bytes(), "text/html; charset=utf-8")?,

@@ -141,12 +141,13 @@ async fn incident_page(
     if let Some(resource) = snapshot.get(&format!("incidents/{id}")) {
         return Ok(send(req, resource, cache));
     }
-    let (incident, components) = state
+    let (incident, components, postmortem) = state
         .db
         .run(move |conn| {
             Ok((
                 crate::db::models::incidents::with_updates(conn, id)?,
                 crate::db::models::components::list(conn)?,
+                crate::db::models::reports::published_postmortems(conn, Some(&[id]))?.remove(&id),
             ))
         })
         .await?;
@@ -162,6 +163,7 @@ async fn incident_page(
         &state.settings,
         &state.templates,
         &components,
+        postmortem.as_ref(),
     )
     .map_err(AppError::Internal)?;
     Ok(HttpResponse::Ok()

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the browser tests, e2e.mjs, incidents.mjs then roster.mjs, from any directory:
+# Runs every browser test script (e2e.mjs, incidents.mjs, then the rest in name order), from any directory:
 #   tests/browser/run.sh            # uses ../../target/debug/sitrep
 #   SITREP_BIN=/path/to/sitrep tests/browser/run.sh
 # Each script prints one line per check and its own "<script>: N passed,
@@ -31,7 +31,7 @@ trap 'rm -f "$totals"' EXIT
 export BROWSER_TOTALS_FILE="$totals"
 
 status=0
-for script in e2e.mjs incidents.mjs roster.mjs; do
+for script in e2e.mjs incidents.mjs $(ls *.mjs | grep -v -x -e lib.mjs -e e2e.mjs -e incidents.mjs); do
   echo "# $script"
   rc=0
   node "$script" "$@" || rc=$?

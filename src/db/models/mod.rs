@@ -9,6 +9,7 @@ pub mod maintenances;
 pub mod metrics;
 pub mod page_state;
 pub mod phase_templates;
+pub mod reports;
 pub mod revision;
 pub mod roster;
 pub mod subscriber_admin;

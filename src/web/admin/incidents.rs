@@ -231,6 +231,14 @@ struct OpenIncidentRow {
     countdown: Option<String>,
     next_update_iso: Option<String>,
     overdue: bool,
+    report: super::reports::ReportBadge,
+}
+
+#[derive(Serialize)]
+struct ResolvedRow {
+    #[serde(flatten)]
+    view: IncidentView,
+    report: super::reports::ReportBadge,
 }
 
 #[derive(Serialize)]
@@ -239,7 +247,7 @@ struct ListPage {
     /// Loads the live countdown script.
     countdown_script: bool,
     open: Vec<OpenIncidentRow>,
-    resolved: Vec<IncidentView>,
+    resolved: Vec<ResolvedRow>,
     can_open: bool,
 }
 
@@ -287,14 +295,24 @@ pub fn countdown(next: NaiveDateTime, now: NaiveDateTime) -> (String, bool) {
 /// `GET /admin/incidents`
 pub async fn list(state: web::Data<AppState>, req: HttpRequest, staff: SignedIn) -> HttpResponse {
     let result = async {
-        let page = state.db.run(page_state::load).await?;
+        let (page, report_statuses) = state
+            .db
+            .run(|conn| {
+                let page = page_state::load(conn)?;
+                let ids: Vec<i64> = page.incidents.iter().map(|i| i.incident.id).collect();
+                let statuses = crate::db::models::reports::statuses(conn, &ids)?;
+                Ok((page, statuses))
+            })
+            .await?;
         let now = crate::db::now();
         let mut open = Vec::new();
         let mut resolved = Vec::new();
         for i in &page.incidents {
             let view = incident_view(i, Audience::Internal, &state.settings, &page.components);
+            let report =
+                super::reports::badge(i.incident.id, report_statuses.get(&i.incident.id));
             if i.incident.status == Phase::Resolved {
-                resolved.push(view);
+                resolved.push(ResolvedRow { view, report });
             } else {
                 let promise =
                     Promise::new(i.incident.next_update_by, now, state.settings.time_zone);
@@ -305,6 +323,7 @@ pub async fn list(state: web::Data<AppState>, req: HttpRequest, staff: SignedIn)
                     countdown: promise.countdown,
                     next_update_iso: promise.at_iso,
                     overdue: promise.overdue,
+                    report,
                 });
             }
         }
@@ -541,6 +560,7 @@ struct MilestoneRow {
 #[derive(Serialize)]
 struct ShowPage {
     title: String,
+    report: super::reports::ReportBadge,
     time_summary: Vec<MilestoneRow>,
     countdown_script: bool,
     countdown: Option<String>,
@@ -571,13 +591,14 @@ async fn show_page(
     id: i64,
     fields: Option<&Fields>,
 ) -> Result<ShowPage, AppError> {
-    let (incident, page, history) = state
+    let (incident, page, history, report_status) = state
         .db
         .run(move |conn| {
             Ok((
                 incidents::with_updates(conn, id)?,
                 page_state::load(conn)?,
                 incidents::milestone_history(conn, id)?,
+                crate::db::models::reports::statuses(conn, &[id])?.remove(&id),
             ))
         })
         .await?;
@@ -615,6 +636,7 @@ async fn show_page(
         })
         .collect();
     Ok(ShowPage {
+        report: super::reports::badge(inc.id, report_status.as_ref()),
         title: inc.name.clone(),
         time_summary,
         countdown_script: true,

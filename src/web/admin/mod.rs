@@ -8,6 +8,7 @@ pub mod incidents;
 pub mod maintenances;
 pub mod metrics;
 pub mod roster;
+pub mod reports;
 pub mod session;
 pub mod subscribers;
 pub mod templates;

@@ -8,6 +8,7 @@ pub mod incidents;
 pub mod maintenances;
 pub mod metrics;
 pub mod roster;
+pub mod reports;
 pub mod templates;
 pub mod webhooks;
 
@@ -27,6 +28,8 @@ use utoipa::{Modify, OpenApi};
         metrics::summary, metrics::export_csv,
         roster::list, roster::update, roster::incident_roles, roster::assign,
         webhooks::list, webhooks::create, webhooks::delete,
+        reports::show, reports::update, reports::step, reports::versions, reports::version,
+        reports::list_items, reports::create_item, reports::update_item, reports::delete_item,
     ),
     components(schemas(
         components::ComponentView, components::ComponentCreate, components::ComponentUpdate,
@@ -47,6 +50,11 @@ use utoipa::{Modify, OpenApi};
         crate::domain::roster::IncidentRole, crate::web::sla::SlaView, crate::web::sla::SlaTargetView,
         crate::web::sla::SlaClockView, crate::web::sla::SlaState,
         webhooks::WebhookView, webhooks::WebhookCreate, webhooks::WebhookCreated, webhooks::LastDeliveryView,
+        reports::ReportView, reports::ReportPatch, reports::StepInput, reports::VersionView, reports::TimeRowView,
+        reports::ActionItemView, reports::ActionItemCreate, reports::ActionItemPatch,
+        crate::domain::report::ReportStatus, crate::domain::report::Link, crate::domain::report::ItemPriority,
+        crate::domain::report::ItemStatus, crate::domain::report::ItemSnapshot, crate::domain::report::DiffLine,
+        crate::domain::milestone::Milestone,
     )),
     modifiers(&BearerAuth),
     security(("bearer" = [])),

@@ -1,0 +1,3 @@
+ALTER TABLE incident_reports DROP COLUMN return_comment;
+ALTER TABLE incident_reports DROP COLUMN returned_at;
+ALTER TABLE incident_reports DROP COLUMN returned_by;

@@ -61,8 +61,12 @@ pub fn spawn(state: AppState) {
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
-            if let Err(err) = run_due(&state, crate::db::now()).await {
+            let now = crate::db::now();
+            if let Err(err) = run_due(&state, now).await {
                 tracing::warn!(error = ?err, "the maintenance scheduler could not run");
+            }
+            if let Err(err) = crate::digest::run_due(&state, now).await {
+                tracing::warn!(error = %err, "the digest could not be sent");
             }
         }
     });

@@ -357,6 +357,18 @@ diesel::joinable!(incident_reports -> incidents (incident_id));
 diesel::joinable!(incident_report_versions -> incident_reports (report_id));
 diesel::joinable!(action_items -> incidents (incident_id));
 
+diesel::table! {
+    digests (id) {
+        id -> BigInt,
+        period_key -> Text,
+        period_from -> Timestamp,
+        period_to -> Timestamp,
+        notification_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        created_by -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     sessions,
@@ -383,4 +395,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     incident_reports,
     incident_report_versions,
     action_items,
+    digests,
 );

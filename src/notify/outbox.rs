@@ -37,6 +37,8 @@ pub enum NotificationKind {
     Confirmation,
     /// A notifying incident update, to the subscribers of one audience.
     IncidentUpdate,
+    /// The continuous-improvement digest of a period, to its recipients.
+    Digest,
 }
 
 impl NotificationKind {
@@ -45,6 +47,7 @@ impl NotificationKind {
             NotificationKind::Test => "test",
             NotificationKind::Confirmation => "confirmation",
             NotificationKind::IncidentUpdate => "incident_update",
+            NotificationKind::Digest => "digest",
         }
     }
 
@@ -53,8 +56,9 @@ impl NotificationKind {
             "test" => Ok(NotificationKind::Test),
             "confirmation" => Ok(NotificationKind::Confirmation),
             "incident_update" => Ok(NotificationKind::IncidentUpdate),
+            "digest" => Ok(NotificationKind::Digest),
             other => Err(Invalid::new(format!(
-                "Unknown notification kind {other:?}: this version knows test, confirmation and incident_update."
+                "Unknown notification kind {other:?}: this version knows test, confirmation, incident_update and digest."
             ))),
         }
     }

@@ -48,7 +48,7 @@ async fn patch(app: &TestApp, token: &str, id: &Value, body: Value) {
     assert_eq!(status, 200, "{text}");
 }
 
-async fn update(app: &TestApp, token: &str, id: &Value, body: Value) {
+pub(crate) async fn update(app: &TestApp, token: &str, id: &Value, body: Value) {
     let response = app
         .api(token)
         .post(app.url(&format!("/api/v1/incidents/{id}/updates")))
@@ -62,7 +62,7 @@ async fn update(app: &TestApp, token: &str, id: &Value, body: Value) {
 }
 
 /// Seeds A, B and C; returns (A, B, C, component X).
-async fn seed(app: &TestApp, token: &str) -> (Value, Value, Value, Value) {
+pub(crate) async fn seed(app: &TestApp, token: &str) -> (Value, Value, Value, Value) {
     let admin = app.admin_token().await;
     let x = app
         .create_component(&admin, json!({"name": "Checkout API"}))

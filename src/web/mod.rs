@@ -243,6 +243,7 @@ impl Application {
                 .route("/admin/incidents/{id}/milestones", web::post().to(admin::incidents::set_milestones))
                 .route("/admin/audit", web::get().to(admin::audit::list))
                 .route("/admin/metrics", web::get().to(admin::metrics::show))
+                .route("/admin/digest", web::get().to(admin::digest::show))
                 .route("/admin/subscribers", web::get().to(admin::subscribers::list))
                 .route("/admin/subscribers/import", web::post().to(admin::subscribers::import))
                 .route("/admin/subscribers/{id}/delete", web::post().to(admin::subscribers::remove))

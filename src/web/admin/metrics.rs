@@ -20,8 +20,8 @@ const DEFAULT_DAYS: i64 = 30;
 
 #[derive(Deserialize)]
 pub struct MetricsQuery {
-    from: Option<String>,
-    to: Option<String>,
+    pub(crate) from: Option<String>,
+    pub(crate) to: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -275,7 +275,7 @@ fn clock_words(c: Clock) -> &'static str {
 
 /// Local midnight of `day` in UTC (the first instant of the day when a
 /// clock change skips midnight).
-fn midnight(day: NaiveDate, zone: Tz) -> NaiveDateTime {
+pub(crate) fn midnight(day: NaiveDate, zone: Tz) -> NaiveDateTime {
     let naive = day.and_time(chrono::NaiveTime::MIN);
     (0..3)
         .find_map(|h| {
@@ -287,7 +287,7 @@ fn midnight(day: NaiveDate, zone: Tz) -> NaiveDateTime {
 }
 
 /// Parses the query's dates (`YYYY-MM-DD`, both days included).
-fn days(query: &MetricsQuery, today: NaiveDate) -> Result<(NaiveDate, NaiveDate), String> {
+pub(crate) fn days(query: &MetricsQuery, today: NaiveDate) -> Result<(NaiveDate, NaiveDate), String> {
     let parse = |name: &str, value: &Option<String>| -> Result<Option<NaiveDate>, String> {
         match value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
             None => Ok(None),

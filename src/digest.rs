@@ -47,10 +47,17 @@ pub async fn compose(
         })
         .await?;
     let hours = &settings.support_hours;
-    let metrics = |list: &[(crate::db::models::incidents::Incident, crate::domain::metrics::IncidentFacts)]| -> Vec<IncidentMetrics> {
+    let metrics = |list: &[(
+        crate::db::models::incidents::Incident,
+        crate::domain::metrics::IncidentFacts,
+    )]|
+     -> Vec<IncidentMetrics> {
         list.iter().map(|(_, f)| f.metrics(hours, now)).collect()
     };
-    let breaches = |list: &[(crate::db::models::incidents::Incident, crate::domain::metrics::IncidentFacts)]| {
+    let breaches = |list: &[(
+        crate::db::models::incidents::Incident,
+        crate::domain::metrics::IncidentFacts,
+    )]| {
         let mut by: BTreeMap<Priority, usize> = BTreeMap::new();
         for (_, f) in list {
             for check in check_sla(f, &settings.sla_targets, hours, now) {

@@ -151,14 +151,12 @@ async fn the_scheduled_digest_is_sent_once_per_period_with_the_hand_computed_fig
     let ours: Vec<&String> = messages
         .iter()
         .filter(|m| {
-            header(m, "Subject").is_some_and(|s| s.contains("Mon 2 Nov 2026 00:00 UTC to Mon 9 Nov"))
+            header(m, "Subject")
+                .is_some_and(|s| s.contains("Mon 2 Nov 2026 00:00 UTC to Mon 9 Nov"))
         })
         .collect();
     assert_eq!(ours.len(), 2, "one per recipient");
-    let mut recipients: Vec<String> = ours
-        .iter()
-        .map(|m| header(m, "To").unwrap())
-        .collect();
+    let mut recipients: Vec<String> = ours.iter().map(|m| header(m, "To").unwrap()).collect();
     recipients.sort();
     assert_eq!(recipients, ["lead@example.com", "ops@example.com"]);
     let message = ours[0];
@@ -289,10 +287,20 @@ async fn digest_send_on_the_command_line_delivers_and_can_be_repeated() {
     seed_digest(&app).await;
     let env = [
         ("SITREP_SMTP_URL", sink.url()),
-        ("SITREP_DIGEST_RECIPIENTS", "lead@example.com, ops@example.com".to_string()),
+        (
+            "SITREP_DIGEST_RECIPIENTS",
+            "lead@example.com, ops@example.com".to_string(),
+        ),
     ];
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let args = ["digest", "send", "--from", "2026-11-02", "--to", "2026-11-09T00:00:00Z"];
+    let args = [
+        "digest",
+        "send",
+        "--from",
+        "2026-11-02",
+        "--to",
+        "2026-11-09T00:00:00Z",
+    ];
     for round in 1..=2 {
         let out = sitrep(&database.url, database.dir.path(), &env, &args);
         assert!(out.status.success(), "{}", text(&out.stderr));
@@ -300,9 +308,16 @@ async fn digest_send_on_the_command_line_delivers_and_can_be_repeated() {
         assert!(stdout.contains("Sent 2 of 2"), "{stdout}");
         let messages = wait_for(&sink, 2 * round).await;
         let plain = part(&messages[0], "text/plain").unwrap();
-        assert!(plain.contains("- Incidents: 2 (previous period: 1;"), "{plain}");
+        assert!(
+            plain.contains("- Incidents: 2 (previous period: 1;"),
+            "{plain}"
+        );
     }
-    assert_eq!(digests_count(&app).await, 2, "a manual send can be repeated");
+    assert_eq!(
+        digests_count(&app).await,
+        2,
+        "a manual send can be repeated"
+    );
 
     let out = sitrep(
         &database.url,
@@ -320,18 +335,28 @@ async fn digest_send_on_the_command_line_delivers_and_can_be_repeated() {
         &database.url,
         database.dir.path(),
         &env,
-        &["digest", "send", "--from", "2026-11-09", "--to", "2026-11-02"],
+        &[
+            "digest",
+            "send",
+            "--from",
+            "2026-11-09",
+            "--to",
+            "2026-11-02",
+        ],
     );
     assert!(!out.status.success());
-    assert!(text(&out.stderr).contains("must be before --to"), "{}", text(&out.stderr));
-    let out = sitrep(
-        &database.url,
-        database.dir.path(),
-        &[],
-        &args,
+    assert!(
+        text(&out.stderr).contains("must be before --to"),
+        "{}",
+        text(&out.stderr)
     );
+    let out = sitrep(&database.url, database.dir.path(), &[], &args);
     assert!(!out.status.success());
-    assert!(text(&out.stderr).contains("no digest recipients"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("no digest recipients"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
@@ -362,7 +387,10 @@ fn digest_configuration_mistakes_stop_start_up_with_a_clear_message() {
     assert!(err.contains("digest_recipients is empty"), "{err}");
     let (ok, err) = run(&[
         ("SITREP_DIGEST_CRON", "0 0 8 * * Mon"),
-        ("SITREP_DIGEST_RECIPIENTS", "ops@example.com, not-an-address"),
+        (
+            "SITREP_DIGEST_RECIPIENTS",
+            "ops@example.com, not-an-address",
+        ),
     ]);
     assert!(!ok);
     assert!(
@@ -371,7 +399,10 @@ fn digest_configuration_mistakes_stop_start_up_with_a_clear_message() {
     );
     let (ok, err) = run(&[
         ("SITREP_DIGEST_CRON", "0 0 8 * * Mon"),
-        ("SITREP_DIGEST_RECIPIENTS", "ops@example.com,lead@example.com"),
+        (
+            "SITREP_DIGEST_RECIPIENTS",
+            "ops@example.com,lead@example.com",
+        ),
     ]);
     assert!(ok, "{err}");
 }
@@ -385,7 +416,11 @@ async fn the_console_previews_the_digest_to_staff_only() {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status().as_u16(), 303, "anonymous visitors sign in");
+    assert_eq!(
+        response.status().as_u16(),
+        303,
+        "anonymous visitors sign in"
+    );
     assert_eq!(
         response.headers()["location"],
         "/admin/login?next=%2Fadmin%2Fdigest"
@@ -400,7 +435,10 @@ async fn the_console_previews_the_digest_to_staff_only() {
     assert!(html.contains("lead@example.com, ops@example.com"));
     assert!(html.contains("Preview: Mon 2 Nov 2026 00:00 UTC to Mon 9 Nov 2026 00:00 UTC"));
     // The HTML email sits escaped in a sandboxed frame; the text in a <pre>.
-    assert!(html.contains("sandbox=\"\" srcdoc=\"&lt;!DOCTYPE html&gt;"), "{html}");
+    assert!(
+        html.contains("sandbox=\"\" srcdoc=\"&lt;!DOCTYPE html&gt;"),
+        "{html}"
+    );
     assert!(!html.contains("<errors>"), "{html}");
     assert!(html.contains("- Incidents: 2 (previous period: 1; worse: 1 more incident (+100 %))"));
     assert!(html.contains("Alert on checkout &lt;errors&gt; &amp; timeouts"));
@@ -421,5 +459,113 @@ async fn the_console_link_of_the_email_previews_its_exact_period() {
         .get_page("/admin/digest?from=2026-11-02T08%3A00%3A00Z&to=2026-11-09T08%3A00%3A00Z")
         .await;
     assert_eq!(status, 200, "{html}");
-    assert!(html.contains("Preview: Mon 2 Nov 2026 08:00 UTC to Mon 9 Nov 2026 08:00 UTC"), "{html}");
+    assert!(
+        html.contains("Preview: Mon 2 Nov 2026 08:00 UTC to Mon 9 Nov 2026 08:00 UTC"),
+        "{html}"
+    );
+}
+
+/// Recurrences in the metrics carry the earlier incident's action items;
+/// uptime per component over the period. "Uptime probe" exists from 1 Nov
+/// and was in a major outage 10:00–12:00 then a partial one 12:00–22:00 on
+/// 2 Nov: over [2 Nov, 6 Nov 04:00) (100 h) downtime is 2 h + 30 % of 10 h
+/// = 5 h → 95 %; over the console's days 2–5 Nov (96 h) → 94.79 %.
+#[tokio::test]
+async fn metrics_show_the_earlier_action_items_and_uptime_per_component() {
+    let app = spawn_app().await;
+    let (a, _) = seed_digest(&app).await;
+    let admin = app.token_for("admin-two@example.com", Role::Admin).await;
+    let probe = app
+        .create_component(&admin, json!({"name": "Uptime probe"}))
+        .await;
+    let id = probe["id"].as_i64().unwrap();
+    let change = |from: &str, to: &str, when: &str| {
+        format!("INSERT INTO component_status_changes (component_id, from_status, to_status, changed_at, actor) \
+                 VALUES ({id}, '{from}', '{to}', '{when}', 'test')")
+    };
+    sql(
+        &app,
+        vec![
+            format!("DELETE FROM component_status_changes WHERE component_id = {id}"),
+            format!("UPDATE components SET created_at = '2026-11-01 00:00:00' WHERE id = {id}"),
+            change("operational", "major_outage", "2026-11-02 10:00:00"),
+            change("major_outage", "partial_outage", "2026-11-02 12:00:00"),
+            change("partial_outage", "operational", "2026-11-02 22:00:00"),
+        ],
+    )
+    .await;
+    let token = app.token_for("viewer-bot@example.com", Role::Viewer).await;
+    let response = app
+        .api(&token)
+        .get(app.url("/api/v1/metrics?from=2026-11-02T00:00:00Z&to=2026-11-06T04:00:00Z"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let m: serde_json::Value = response.json().await.unwrap();
+    let recurrence = &m["recurrences"][0];
+    assert_eq!(recurrence["earlier_id"], a);
+    let items = recurrence["earlier_action_items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{recurrence}");
+    assert_eq!(
+        (&items[0]["action"], &items[0]["status"], &items[0]["done"]),
+        (
+            &json!("Add a circuit breaker"),
+            &json!("done"),
+            &json!(true)
+        )
+    );
+    assert_eq!(
+        (&items[1]["status"], &items[1]["done"], &items[1]["due_on"]),
+        (&json!("open"), &json!(false), &json!("2026-11-05"))
+    );
+    let uptime = m["uptime"].as_array().unwrap();
+    let probe = uptime
+        .iter()
+        .find(|u| u["name"] == "Uptime probe")
+        .expect("the probe has an uptime");
+    assert!(
+        (probe["uptime_percent"].as_f64().unwrap() - 95.0).abs() < 1e-9,
+        "{probe}"
+    );
+    assert_eq!(probe["seconds"]["major_outage"], 7200);
+    assert_eq!(probe["seconds"]["partial_outage"], 36000);
+    let checkout = uptime.iter().find(|u| u["name"] == "Checkout API").unwrap();
+    assert!(
+        checkout["uptime_percent"].is_null(),
+        "created today: no data in November's first week"
+    );
+
+    let csv = app
+        .api(&token)
+        .get(app.url("/api/v1/metrics.csv?from=2026-11-02T00:00:00Z&to=2026-11-09T00:00:00Z"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        csv.contains(&format!(
+            "true,incident {a}: Add a circuit breaker (done); Alert on checkout <errors> & timeouts (open)\r\n"
+        )),
+        "{csv}"
+    );
+
+    app.sign_in_as("viewer@example.com", Role::Viewer).await;
+    let (status, html) = app
+        .get_page("/admin/metrics?from=2026-11-02&to=2026-11-05")
+        .await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("<li>Add a circuit breaker — done, <strong>done</strong></li>"),
+        "{html}"
+    );
+    assert!(html.contains(
+        "<li>Alert on checkout &lt;errors&gt; &amp; timeouts — open, <strong>not done</strong></li>"
+    ));
+    assert!(
+        html.contains("<tr><th scope=\"row\">Uptime probe</th><td>94.79%</td><td>2 h 00 min</td><td>10 h 00 min</td>"),
+        "{html}"
+    );
 }

@@ -101,9 +101,7 @@ impl DigestSchedule {
     pub fn due_period(&self, now: NaiveDateTime, zone: Tz) -> Option<(Period, Period)> {
         let to = self.last_fire_at_or_before(now, zone)?;
         let from = self.fire_before(to, zone)?;
-        let previous_from = self
-            .fire_before(from, zone)
-            .unwrap_or(from - (to - from));
+        let previous_from = self.fire_before(from, zone).unwrap_or(from - (to - from));
         Some((
             Period { from, to },
             Period {
@@ -726,10 +724,7 @@ mod tests {
         assert_eq!(period.to, at("2026-11-23 07:00"));
         assert_eq!(previous.from, at("2026-11-09 07:00"));
         assert_eq!(previous.to, at("2026-11-16 07:00"));
-        assert_eq!(
-            period.key(),
-            "2026-11-16T07:00:00Z/2026-11-23T07:00:00Z"
-        );
+        assert_eq!(period.key(), "2026-11-16T07:00:00Z/2026-11-23T07:00:00Z");
         // A second earlier, the period is the week before.
         let (earlier, _) = schedule
             .due_period(at("2026-11-23 07:00") - Duration::seconds(1), zone)
@@ -768,7 +763,10 @@ mod tests {
         }];
         let recurrence_items = BTreeMap::from([(
             9,
-            vec![item(1, 9, "done", None), item(2, 9, "open", Some("2026-11-01"))],
+            vec![
+                item(1, 9, "done", None),
+                item(2, 9, "open", Some("2026-11-01")),
+            ],
         )]);
         let open = [
             item(2, 9, "open", Some("2026-11-01")),
@@ -824,7 +822,11 @@ mod tests {
         assert_eq!(notify.label, "Time to notify");
         // Nearest rank: median of (10, 30) is 10, p90 is 30, mean 20.
         assert_eq!(
-            (notify.median.as_str(), notify.p90.as_str(), notify.mean.as_str()),
+            (
+                notify.median.as_str(),
+                notify.p90.as_str(),
+                notify.mean.as_str()
+            ),
             ("10 min", "30 min", "20 min")
         );
         assert_eq!(notify.change, "better: 30 min faster (−75 %)");
@@ -842,7 +844,10 @@ mod tests {
         let r = &digest.recurrences[0];
         assert_eq!(r.earlier.name, "Checkout down before");
         assert_eq!(r.later.url, "https://status.example.com/admin/incidents/1");
-        assert_eq!(r.items_summary, "1 of 2 action items of the earlier incident done");
+        assert_eq!(
+            r.items_summary,
+            "1 of 2 action items of the earlier incident done"
+        );
         assert_eq!(r.items[0].done_words, "done");
         assert_eq!(r.items[1].done_words, "not done");
         assert_eq!(digest.overdue_count, 1);

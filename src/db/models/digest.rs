@@ -115,7 +115,9 @@ type ItemTuple = (
     String,
 );
 
-fn item((id, incident_id, name, action, responsibility, priority, due_on, status): ItemTuple) -> ActionItem {
+fn item(
+    (id, incident_id, name, action, responsibility, priority, due_on, status): ItemTuple,
+) -> ActionItem {
     ActionItem {
         id,
         incident_id,
@@ -166,7 +168,11 @@ pub fn open_action_items(conn: &mut DbConn) -> Result<Vec<ActionItem>, StoreErro
     let rows: Vec<ItemTuple> = on_backend!(conn, |c| action_items::table
         .inner_join(incidents::table)
         .filter(action_items::status.eq_any(["open", "in_progress"]))
-        .order((action_items::due_on.is_null(), action_items::due_on, action_items::id))
+        .order((
+            action_items::due_on.is_null(),
+            action_items::due_on,
+            action_items::id
+        ))
         .select(item_columns!())
         .limit(1000)
         .load(c))?;

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use super::metrics::{days, midnight, MetricsQuery};
 use crate::db::models::digest as store;
-use crate::domain::digest::{Period, DigestSchedule};
+use crate::domain::digest::{DigestSchedule, Period};
 use crate::domain::role::Permission;
 use crate::error::AppError;
 use crate::notify::email::EmailTemplates;
@@ -58,10 +58,17 @@ fn label(at: NaiveDateTime, zone: chrono_tz::Tz) -> String {
 
 /// With no dates: the period the next scheduled digest will cover, so far
 /// (last fire time to now); without a schedule, the last 7 days.
-fn default_period(schedule: Option<&DigestSchedule>, now: NaiveDateTime, zone: chrono_tz::Tz) -> (Period, Period) {
+fn default_period(
+    schedule: Option<&DigestSchedule>,
+    now: NaiveDateTime,
+    zone: chrono_tz::Tz,
+) -> (Period, Period) {
     if let Some(schedule) = schedule {
         if let Some(from) = schedule.last_fire_at_or_before(now, zone) {
-            let period = Period { from, to: now.max(from + Duration::seconds(1)) };
+            let period = Period {
+                from,
+                to: now.max(from + Duration::seconds(1)),
+            };
             let previous = schedule
                 .fire_before(from, zone)
                 .map(|p| Period { from: p, to: from })
@@ -69,7 +76,10 @@ fn default_period(schedule: Option<&DigestSchedule>, now: NaiveDateTime, zone: c
             return (period, previous);
         }
     }
-    let period = Period { from: now - Duration::days(7), to: now };
+    let period = Period {
+        from: now - Duration::days(7),
+        to: now,
+    };
     (period, period.before())
 }
 
@@ -107,7 +117,10 @@ pub async fn show(
             to: query.to.clone().unwrap_or_default(),
             zone: zone.to_string(),
             error: None,
-            schedule: settings.digest_schedule.as_ref().map(|s| s.source().to_string()),
+            schedule: settings
+                .digest_schedule
+                .as_ref()
+                .map(|s| s.source().to_string()),
             next_fire: settings
                 .digest_schedule
                 .as_ref()

@@ -37,7 +37,7 @@ use utoipa::{Modify, OpenApi};
         crate::domain::maintenance::MaintenanceStatus,
         metrics::MetricsView, metrics::SummaryView, metrics::MetricView, metrics::PromisesView, metrics::GroupView,
         metrics::ComponentGroupView, metrics::BreachView, metrics::RecurrenceView, metrics::PeriodView,
-        metrics::ChangeView, metrics::SummaryChangeView, metrics::ClockChangeView, metrics::PreviousView,
+        metrics::ActionItemView, metrics::ComponentUptimeView, metrics::ChangeView, metrics::SummaryChangeView, metrics::ClockChangeView, metrics::PreviousView,
     )),
     modifiers(&BearerAuth),
     security(("bearer" = [])),

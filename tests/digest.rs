@@ -434,11 +434,17 @@ async fn the_console_previews_the_digest_to_staff_only() {
     assert!(html.contains("<code>0 0 0 * * Mon</code>"), "{html}");
     assert!(html.contains("lead@example.com, ops@example.com"));
     assert!(html.contains("Preview: Mon 2 Nov 2026 00:00 UTC to Mon 9 Nov 2026 00:00 UTC"));
-    // The HTML email sits escaped in a sandboxed frame; the text in a <pre>.
+    // The HTML email is shown sanitised (its body only, headings moved under
+    // the page's, values still escaped); the text version in a <pre>.
     assert!(
-        html.contains("sandbox=\"\" srcdoc=\"&lt;!DOCTYPE html&gt;"),
+        html.contains("<div class=\"digest-preview\" role=\"region\""),
         "{html}"
     );
+    assert!(
+        html.contains("<h5 style=\"font-size:17px;margin:24px 0 8px\">Recurrences</h5>"),
+        "{html}"
+    );
+    assert!(!html.contains("<title>Acme digest</title>"), "{html}");
     assert!(!html.contains("<errors>"), "{html}");
     assert!(html.contains("- Incidents: 2 (previous period: 1; worse: 1 more incident (+100 %))"));
     assert!(html.contains("Alert on checkout &lt;errors&gt; &amp; timeouts"));

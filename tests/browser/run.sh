@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the browser tests, e2e.mjs then incidents.mjs, from any directory:
+# Runs the browser tests, e2e.mjs, incidents.mjs then metrics.mjs, from any directory:
 #   tests/browser/run.sh            # uses ../../target/debug/sitrep
 #   SITREP_BIN=/path/to/sitrep tests/browser/run.sh
 # Each script prints one line per check and its own "<script>: N passed,
@@ -31,7 +31,7 @@ trap 'rm -f "$totals"' EXIT
 export BROWSER_TOTALS_FILE="$totals"
 
 status=0
-for script in e2e.mjs incidents.mjs; do
+for script in e2e.mjs incidents.mjs metrics.mjs; do
   echo "# $script"
   rc=0
   node "$script" "$@" || rc=$?

@@ -83,6 +83,30 @@ fn default_period(
     (period, period.before())
 }
 
+/// The email's body, cleaned for showing inside the console page: only
+/// ammonia's safe tags, plus the inline styles and table attributes the
+/// email uses (the console's CSP allows inline styles, never scripts).
+fn sanitise(email_html: &str) -> String {
+    let body = email_html
+        .split_once("<body")
+        .and_then(|(_, rest)| rest.split_once('>'))
+        .map(|(_, rest)| rest.split("</body>").next().unwrap_or(rest))
+        .unwrap_or(email_html);
+    let clean = ammonia::Builder::default()
+        .add_generic_attributes(["style", "align", "width"])
+        .add_tag_attributes("table", ["cellpadding", "cellspacing", "border", "role"])
+        .add_tag_attributes("th", ["scope"])
+        .clean(body)
+        .to_string();
+    // The email's headings sit under the page's "As HTML" (h3): h1–h3 → h4–h6.
+    [("h3", "h6"), ("h2", "h5"), ("h1", "h4")]
+        .into_iter()
+        .fold(clean, |html, (from, to)| {
+            html.replace(&format!("<{from}"), &format!("<{to}"))
+                .replace(&format!("</{from}>"), &format!("</{to}>"))
+        })
+}
+
 /// `GET /admin/digest?from=YYYY-MM-DD&to=YYYY-MM-DD`
 pub async fn show(
     state: web::Data<AppState>,
@@ -176,7 +200,7 @@ pub async fn show(
                 page.preview = Some(Preview {
                     period: format!("{} to {}", label(period.from, zone), label(period.to, zone)),
                     subject: email.subject,
-                    html: email.html,
+                    html: sanitise(&email.html),
                     text: email.text,
                 });
                 StatusCode::OK

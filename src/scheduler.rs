@@ -1,7 +1,9 @@
 //! The maintenance scheduler: starts maintenances whose window opened (auto
 //! start) and completes those whose window closed (auto end), moving a
 //! recurring one on to its next window. A timer calls [`run_due`] every
-//! `SITREP_SCHEDULER_INTERVAL_MS`; tests call it with chosen times.
+//! `SITREP_SCHEDULER_INTERVAL_MS`; tests call it with chosen times. The same
+//! tick sends the continuous-improvement digest when its period is due
+//! ([`crate::digest::run_due`]).
 //!
 //! Each maintenance moves in its own write transaction that re-reads it and
 //! compare-and-sets its status, so schedulers on several instances never

@@ -77,11 +77,24 @@ pub fn claim_and_enqueue(
             claim.notification,
             claim.recipients,
         )?;
-        on_backend!(conn, |c| diesel::update(
+        let digest_id: i64 = on_backend!(conn, |c| diesel::update(
             digests::table.filter(digests::period_key.eq(claim.period_key))
         )
         .set(digests::notification_id.eq(Some(notification_id)))
-        .execute(c))?;
+        .returning(digests::id)
+        .get_result(c))?;
+        crate::db::models::audit::record(
+            conn,
+            claim.created_by,
+            "digest.send",
+            ("digest", Some(digest_id)),
+            None::<&()>,
+            Some(&serde_json::json!({
+                "period_key": claim.period_key,
+                "notification_id": notification_id,
+                "recipients": claim.recipients.len(),
+            })),
+        )?;
         Ok(Some(notification_id))
     })
 }

@@ -193,10 +193,10 @@ pub async fn show(
                 let digest = crate::digest::compose(&settings, &state.db, period, previous).await?;
                 let data = serde_json::to_value(&digest).unwrap_or_default();
                 let templates = EmailTemplates::load(settings.templates_dir.as_deref())
-                    .map_err(|e| AppError::internal(e))?;
+                    .map_err(AppError::internal)?;
                 let email = templates
                     .render(NotificationKind::Digest, &data)
-                    .map_err(|e| AppError::internal(e))?;
+                    .map_err(AppError::internal)?;
                 page.preview = Some(Preview {
                     period: format!("{} to {}", label(period.from, zone), label(period.to, zone)),
                     subject: email.subject,

@@ -575,3 +575,79 @@ async fn metrics_show_the_earlier_action_items_and_uptime_per_component() {
         "{html}"
     );
 }
+
+#[tokio::test]
+async fn an_administrator_sends_the_previewed_digest_from_the_console() {
+    let app = spawn_app_with(|raw| {
+        digest_settings(raw, None);
+        raw.worker = false;
+    })
+    .await;
+    seed_digest(&app).await;
+    app.sign_in_as("viewer@example.com", Role::Viewer).await;
+    let (_, html) = app
+        .get_page("/admin/digest?from=2026-11-02&to=2026-11-08")
+        .await;
+    assert!(
+        !html.contains("action=\"/admin/digest/send\""),
+        "viewers only look"
+    );
+    let (status, _, _) = app
+        .post_form(
+            "/admin/digest/send",
+            &[
+                ("from", "2026-11-02T00:00:00Z"),
+                ("to", "2026-11-09T00:00:00Z"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 403);
+    assert_eq!(digests_count(&app).await, 0);
+
+    let admin = TestApp {
+        browser: browser(),
+        ..clone_app(&app)
+    };
+    admin.sign_in_as("boss@example.com", Role::Admin).await;
+    let (_, html) = admin
+        .get_page("/admin/digest?from=2026-11-02&to=2026-11-08")
+        .await;
+    assert!(html.contains("action=\"/admin/digest/send\""), "{html}");
+    assert!(html.contains("Send this digest now to 2 recipient(s)"));
+    let (status, location, body) = admin
+        .post_form(
+            "/admin/digest/send",
+            &[
+                ("from", "2026-11-02T00:00:00Z"),
+                ("to", "2026-11-09T00:00:00Z"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 303, "{body}");
+    assert_eq!(location.as_deref(), Some("/admin/digest?sent=1"));
+    assert_eq!(digests_count(&app).await, 1);
+    let (_, html) = admin.get_page("/admin/digest?sent=1").await;
+    assert!(html.contains("The digest was queued"), "{html}");
+    assert!(
+        html.contains("boss@example.com"),
+        "the sender is listed: {html}"
+    );
+    let (status, _, body) = admin
+        .post_form(
+            "/admin/digest/send",
+            &[("from", "yesterday"), ("to", "2026-11-09T00:00:00Z")],
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("RFC 3339"), "{body}");
+}
+
+fn clone_app(app: &TestApp) -> TestApp {
+    TestApp {
+        address: app.address.clone(),
+        app_state: app.app_state.clone(),
+        setup_link: None,
+        browser: browser(),
+        database: app.database.clone(),
+    }
+}

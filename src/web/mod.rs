@@ -244,6 +244,7 @@ impl Application {
                 .route("/admin/audit", web::get().to(admin::audit::list))
                 .route("/admin/metrics", web::get().to(admin::metrics::show))
                 .route("/admin/digest", web::get().to(admin::digest::show))
+                .route("/admin/digest/send", web::post().to(admin::digest::send))
                 .route("/admin/subscribers", web::get().to(admin::subscribers::list))
                 .route("/admin/subscribers/import", web::post().to(admin::subscribers::import))
                 .route("/admin/subscribers/{id}/delete", web::post().to(admin::subscribers::remove))

@@ -30,6 +30,9 @@ struct SentRow {
 
 #[derive(Serialize)]
 struct Preview {
+    /// The exact period, RFC 3339, for the "Send now" form.
+    from: String,
+    to: String,
     period: String,
     subject: String,
     html: String,
@@ -39,6 +42,10 @@ struct Preview {
 #[derive(Serialize)]
 struct DigestPage {
     title: &'static str,
+    /// Shown after "Send now" redirected back.
+    notice: Option<&'static str>,
+    /// Admins may send the previewed period by hand (when recipients exist).
+    can_send: bool,
     from: String,
     to: String,
     zone: String,
@@ -46,6 +53,7 @@ struct DigestPage {
     schedule: Option<String>,
     next_fire: Option<String>,
     recipients: Vec<String>,
+    recipient_count: usize,
     preview: Option<Preview>,
     sent: Vec<SentRow>,
 }
@@ -137,6 +145,10 @@ pub async fn show(
             .collect();
         let mut page = DigestPage {
             title: "Digest",
+            notice: (req.query_string().contains("sent=1"))
+                .then_some("The digest was queued; the email sender delivers it in a moment."),
+            can_send: staff.0.can(Permission::ManageComponents)
+                && !settings.digest_recipients.is_empty(),
             from: query.from.clone().unwrap_or_default(),
             to: query.to.clone().unwrap_or_default(),
             zone: zone.to_string(),
@@ -155,6 +167,7 @@ pub async fn show(
                 .iter()
                 .map(|a| a.as_str().to_string())
                 .collect(),
+            recipient_count: settings.digest_recipients.len(),
             preview: None,
             sent,
         };
@@ -198,6 +211,8 @@ pub async fn show(
                     .render(NotificationKind::Digest, &data)
                     .map_err(AppError::internal)?;
                 page.preview = Some(Preview {
+                    from: crate::domain::digest::rfc3339(period.from),
+                    to: crate::domain::digest::rfc3339(period.to),
                     period: format!("{} to {}", label(period.from, zone), label(period.to, zone)),
                     subject: email.subject,
                     html: sanitise(&email.html),
@@ -214,6 +229,56 @@ pub async fn show(
             "admin/digest",
             page,
         ))
+    }
+    .await;
+    html::page(&state, &req, Some(&staff.0), result)
+}
+
+#[derive(serde::Deserialize)]
+pub struct SendForm {
+    from: String,
+    to: String,
+}
+
+/// `POST /admin/digest/send`: an administrator sends the digest of `[from,
+/// to)` (RFC 3339) to the configured recipients now, keyed like a CLI send
+/// (repeatable, never in the way of the scheduled digest).
+pub async fn send(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    staff: SignedIn,
+    form: crate::web::auth::CsrfForm<SendForm>,
+) -> HttpResponse {
+    let result = async {
+        staff.require(Permission::ManageComponents)?;
+        let parse = |name: &str, value: &str| {
+            chrono::DateTime::parse_from_rfc3339(value.trim())
+                .map(|t| t.naive_utc())
+                .map_err(|_| {
+                    AppError::Invalid(format!(
+                        "`{name}` is not an RFC 3339 time: write e.g. 2026-11-16T08:00:00Z"
+                    ))
+                })
+        };
+        let from = parse("from", &form.0.from)?;
+        let to = parse("to", &form.0.to)?;
+        if from >= to {
+            return Err(AppError::Invalid(
+                "The start is not before the end: pick a start before the end.".into(),
+            ));
+        }
+        let period = Period { from, to };
+        let key = crate::digest::manual_key(period, crate::db::now());
+        crate::digest::send(
+            &state.settings,
+            &state.db,
+            period,
+            period.before(),
+            key,
+            &staff.0.email,
+        )
+        .await?;
+        Ok(html::see_other("/admin/digest?sent=1"))
     }
     .await;
     html::page(&state, &req, Some(&staff.0), result)

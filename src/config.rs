@@ -63,6 +63,13 @@ pub struct RawSettings {
     /// ("1h", "30m", "1d"); "0" or empty sends none.
     #[serde(deserialize_with = "text_or_number")]
     pub maintenance_reminder: String,
+    /// When the digest is sent: six cron fields, seconds first, in the page's
+    /// time zone (`0 0 8 * * Mon`); no digest is scheduled when unset.
+    pub digest_cron: Option<String>,
+    /// Who gets the digest: a list in the file, comma-separated in
+    /// `SITREP_DIGEST_RECIPIENTS`.
+    #[serde(deserialize_with = "comma_list")]
+    pub digest_recipients: Vec<String>,
 }
 
 /// Reads a value written as text or, from an environment variable such as
@@ -98,6 +105,24 @@ pub fn maintenance_reminder(value: &str) -> anyhow::Result<Option<chrono::Durati
         bail!("SITREP_MAINTENANCE_REMINDER {value:?} must be between 1 minute and 30 days (or 0 to send no reminders)");
     }
     Ok(Some(chrono::Duration::from_std(lead)?))
+}
+
+/// A list, or one string of comma-separated items (how an environment variable writes it).
+fn comma_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum ListOrString {
+        List(Vec<String>),
+        One(String),
+    }
+    Ok(match ListOrString::deserialize(d)? {
+        ListOrString::List(items) => items,
+        ListOrString::One(text) => text.split(',').map(str::to_string).collect(),
+    }
+    .into_iter()
+    .map(|s| s.trim().to_string())
+    .filter(|s| !s.is_empty())
+    .collect())
 }
 
 /// The SLA targets used when the configuration names none.
@@ -178,6 +203,8 @@ impl Default for RawSettings {
             sla_targets: default_sla_targets(),
             recurrence_window_days: 30,
             maintenance_reminder: "1h".into(),
+            digest_cron: None,
+            digest_recipients: Vec::new(),
         }
     }
 }
@@ -275,6 +302,10 @@ pub struct Settings {
     pub recurrence_window: chrono::Duration,
     /// How long before a maintenance window subscribers are reminded; `None`: never.
     pub maintenance_reminder: Option<chrono::Duration>,
+    /// When the digest is sent (`digest_cron`); `None`: never by itself.
+    pub digest_schedule: Option<crate::domain::digest::DigestSchedule>,
+    /// Who gets the digest (`digest_recipients`).
+    pub digest_recipients: Vec<crate::domain::email::EmailAddress>,
 }
 
 impl Settings {
@@ -402,6 +433,25 @@ impl Settings {
             );
         }
         let maintenance_reminder = maintenance_reminder(&raw.maintenance_reminder)?;
+        let digest_schedule = match raw.digest_cron.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(expression) => Some(
+                crate::domain::digest::DigestSchedule::parse(expression)
+                    .map_err(|e| anyhow::anyhow!("digest_cron (SITREP_DIGEST_CRON): {e}"))?,
+            ),
+        };
+        let digest_recipients = raw
+            .digest_recipients
+            .iter()
+            .map(|a| {
+                crate::domain::email::EmailAddress::parse(a).map_err(|e| {
+                    anyhow::anyhow!("digest_recipients (SITREP_DIGEST_RECIPIENTS): {a:?}: {e}")
+                })
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        if digest_schedule.is_some() && digest_recipients.is_empty() {
+            bail!("digest_cron is set but digest_recipients is empty: name who gets the digest, e.g. SITREP_DIGEST_RECIPIENTS=ops@example.com,lead@example.com");
+        }
         let json_logs = match raw.log_format.as_str() {
             "text" => false,
             "json" => true,
@@ -439,6 +489,8 @@ impl Settings {
             sla_targets,
             recurrence_window: chrono::Duration::days(i64::from(raw.recurrence_window_days)),
             maintenance_reminder,
+            digest_schedule,
+            digest_recipients,
         })
     }
 
@@ -571,6 +623,32 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("on_site_minutes"), "{err}");
+    }
+
+    #[test]
+    fn the_digest_schedule_and_recipients_are_checked_at_start_up() {
+        let read = |toml: &str| -> anyhow::Result<Settings> {
+            let raw: RawSettings = Figment::from(Serialized::defaults(RawSettings::default()))
+                .merge(Toml::string(toml))
+                .extract()?;
+            Settings::validate(raw)
+        };
+        let err = read("digest_cron = \"0 8 * * Mon\"\ndigest_recipients = [\"a@example.com\"]")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("digest_cron"), "{err}");
+        assert!(err.contains("has 5 fields"), "{err}");
+        assert!(err.contains("0 0 8 * * Mon"), "{err}");
+        let err = read("digest_cron = \"0 0 8 * * Mon\"").unwrap_err().to_string();
+        assert!(err.contains("digest_recipients is empty"), "{err}");
+        let err = read("digest_recipients = [\"not an address\"]")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("digest_recipients"), "{err}");
+        let s = read("digest_cron = \"0 0 8 * * Mon\"\ndigest_recipients = \"a@example.com, b@example.com\"")
+            .unwrap();
+        assert_eq!(s.digest_recipients.len(), 2);
+        assert_eq!(s.digest_schedule.unwrap().source(), "0 0 8 * * Mon");
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //! within `maintenance_reminder`, starts maintenances whose window opened
 //! (auto start) and completes those whose window closed (auto end), moving a
 //! recurring one on to its next window. A timer calls [`run_due`] every
-//! `SITREP_SCHEDULER_INTERVAL_MS`; tests call it with chosen times.
+//! `SITREP_SCHEDULER_INTERVAL_MS`; tests call it with chosen times. The same
+//! tick sends the continuous-improvement digest when its period is due
+//! ([`crate::digest::run_due`]).
 //!
 //! Each maintenance moves in its own write transaction that re-reads it and
 //! compare-and-sets its status, so schedulers on several instances never
@@ -76,8 +78,12 @@ pub fn spawn(state: AppState) {
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticker.tick().await;
-            if let Err(err) = run_due(&state, crate::db::now()).await {
+            let now = crate::db::now();
+            if let Err(err) = run_due(&state, now).await {
                 tracing::warn!(error = ?err, "the maintenance scheduler could not run");
+            }
+            if let Err(err) = crate::digest::run_due(&state, now).await {
+                tracing::warn!(error = %err, "the digest could not be sent");
             }
         }
     });

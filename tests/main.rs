@@ -8,6 +8,7 @@ mod admin;
 mod api_v1;
 mod cli;
 mod console_incidents;
+mod digest;
 mod history;
 mod incidents;
 mod mail;

@@ -48,7 +48,7 @@ async fn patch(app: &TestApp, token: &str, id: &Value, body: Value) {
     assert_eq!(status, 200, "{text}");
 }
 
-async fn update(app: &TestApp, token: &str, id: &Value, body: Value) {
+pub(crate) async fn update(app: &TestApp, token: &str, id: &Value, body: Value) {
     let response = app
         .api(token)
         .post(app.url(&format!("/api/v1/incidents/{id}/updates")))
@@ -62,7 +62,7 @@ async fn update(app: &TestApp, token: &str, id: &Value, body: Value) {
 }
 
 /// Seeds A, B and C; returns (A, B, C, component X).
-async fn seed(app: &TestApp, token: &str) -> (Value, Value, Value, Value) {
+pub(crate) async fn seed(app: &TestApp, token: &str) -> (Value, Value, Value, Value) {
     let admin = app.admin_token().await;
     let x = app
         .create_component(&admin, json!({"name": "Checkout API"}))
@@ -227,7 +227,7 @@ async fn metrics_of_a_seeded_period_match_hand_computed_values() {
     assert_eq!(
         m["recurrences"],
         json!([{"earlier_id": a["id"], "later_id": b["id"], "component_id": x["id"],
-                "component_name": "Checkout API"}])
+                "component_name": "Checkout API", "earlier_action_items": []}])
     );
 
     let previous = &m["previous_period"];
@@ -287,7 +287,7 @@ async fn the_csv_export_has_one_parsable_row_per_incident() {
     let lines: Vec<&str> = body.trim_end_matches("\r\n").split("\r\n").collect();
     assert_eq!(lines.len(), 3, "{body}");
     let header = parse_line(lines[0]);
-    assert_eq!(header.len(), 5 + 7 * 2 + 4, "{header:?}");
+    assert_eq!(header.len(), 5 + 7 * 2 + 5, "{header:?}");
     assert_eq!(
         &header[..5],
         ["id", "name", "priority", "impact", "started_at"]

@@ -131,7 +131,9 @@ async fn staff_see_the_figures_charts_and_lists_of_a_period() {
         "{html}"
     );
     assert!(html.contains(&format!("<a href=\"/admin/incidents/{}\">Checkout errors</a> → <a href=\"/admin/incidents/{}\">", a["id"], b["id"])), "{html}");
-    assert!(html.contains("on Checkout API</li>"));
+    assert!(html.contains(
+        "on Checkout API <span class=\"hint\">(no action items recorded for the earlier incident)</span></li>"
+    ), "{html}");
     // Handlebars writes `=` as `&#x3D;` in attributes; browsers read it back.
     let links = html.replace("&#x3D;", "=").replace("&amp;", "&");
     assert!(links.contains("href=\"/api/v1/metrics.csv?from=2026-11-02T00%3A00%3A00.000Z&to=2026-11-09T00%3A00%3A00.000Z\""));

@@ -432,6 +432,18 @@ diesel::table! {
 
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 
+diesel::table! {
+    digests (id) {
+        id -> BigInt,
+        period_key -> Text,
+        period_from -> Timestamp,
+        period_to -> Timestamp,
+        notification_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        created_by -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     sessions,
@@ -462,4 +474,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     incident_role_holdings,
     webhooks,
     webhook_deliveries,
+    digests,
 );

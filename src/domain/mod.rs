@@ -3,6 +3,7 @@
 //! Everything a user types is parsed into one of these types at the edge, so
 //! that a value which exists has already passed its checks.
 
+pub mod digest;
 pub mod email;
 pub mod incident;
 pub mod maintenance;

@@ -263,6 +263,27 @@ fn weighted_percent(durations: &StatusDurations, weights: &UptimeWeights) -> Opt
     Some(100.0 * up / observed as f64)
 }
 
+/// Time in each status and the weighted uptime over `[from, to)` (UTC),
+/// observed up to `now`: the same rule as the daily bars, for any period
+/// (the metrics' uptime per component). `None` without data.
+pub fn uptime_between(
+    timeline: &StatusTimeline,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+    now: NaiveDateTime,
+    weights: &UptimeWeights,
+) -> (StatusDurations, Option<f64>) {
+    let mut durations = StatusDurations::default();
+    for (start, end, status) in spans(timeline, now.min(to)) {
+        let (start, end) = (start.max(from), end.min(to));
+        if end > start {
+            durations.add(status, end - start);
+        }
+    }
+    let percent = weighted_percent(&durations, weights);
+    (durations, percent)
+}
+
 /// Uptime over several days: observed time weighted, days without data left out.
 pub fn overall_uptime(days: &[DayUptime], weights: &UptimeWeights) -> Option<f64> {
     let mut total = StatusDurations::default();
@@ -278,6 +299,41 @@ pub fn overall_uptime(days: &[DayUptime], weights: &UptimeWeights) -> Option<f64
 mod tests {
     use super::*;
     use ComponentStatus::*;
+
+    #[test]
+    fn uptime_between_two_instants_weights_each_status() {
+        // Created 1 Nov; a 2 h major outage and a 10 h partial outage inside
+        // a 100 h period: downtime 2 h + 30 % of 10 h = 5 h → 95 %.
+        let timeline = StatusTimeline {
+            since: at("2026-11-01 00:00"),
+            current: Operational,
+            changes: vec![
+                change("2026-11-02 10:00", Operational, MajorOutage),
+                change("2026-11-02 12:00", MajorOutage, PartialOutage),
+                change("2026-11-02 22:00", PartialOutage, Operational),
+            ],
+        };
+        let (durations, percent) = uptime_between(
+            &timeline,
+            at("2026-11-02 00:00"),
+            at("2026-11-06 04:00"),
+            at("2026-11-23 00:00"),
+            &UptimeWeights::default(),
+        );
+        assert_eq!(durations.get(MajorOutage), Duration::hours(2));
+        assert_eq!(durations.get(PartialOutage), Duration::hours(10));
+        assert_eq!(durations.total(), Duration::hours(100));
+        assert!((percent.unwrap() - 95.0).abs() < 1e-9, "{percent:?}");
+        // Before the component existed there is no data.
+        let (_, none) = uptime_between(
+            &timeline,
+            at("2026-10-01 00:00"),
+            at("2026-10-02 00:00"),
+            at("2026-11-23 00:00"),
+            &UptimeWeights::default(),
+        );
+        assert_eq!(none, None);
+    }
 
     fn at(s: &str) -> NaiveDateTime {
         NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap()

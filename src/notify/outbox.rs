@@ -45,6 +45,8 @@ pub enum NotificationKind {
     MaintenanceStarted,
     /// A maintenance (or one window of a recurring one) completed.
     MaintenanceCompleted,
+    /// The continuous-improvement digest of a period, to its recipients.
+    Digest,
 }
 
 impl NotificationKind {
@@ -57,6 +59,7 @@ impl NotificationKind {
             NotificationKind::MaintenanceReminder => "maintenance_reminder",
             NotificationKind::MaintenanceStarted => "maintenance_started",
             NotificationKind::MaintenanceCompleted => "maintenance_completed",
+            NotificationKind::Digest => "digest",
         }
     }
 
@@ -82,8 +85,9 @@ impl NotificationKind {
             "maintenance_reminder" => Ok(NotificationKind::MaintenanceReminder),
             "maintenance_started" => Ok(NotificationKind::MaintenanceStarted),
             "maintenance_completed" => Ok(NotificationKind::MaintenanceCompleted),
+            "digest" => Ok(NotificationKind::Digest),
             other => Err(Invalid::new(format!(
-                "Unknown notification kind {other:?}: this version knows test, confirmation, incident_update and maintenance_scheduled, _reminder, _started, _completed."
+                "Unknown notification kind {other:?}: this version knows test, confirmation, incident_update, maintenance_scheduled, maintenance_reminder, maintenance_started, maintenance_completed and digest."
             ))),
         }
     }

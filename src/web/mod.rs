@@ -271,6 +271,8 @@ impl Application {
                 .route("/admin/action-items/{id}", web::post().to(admin::reports::update_item))
                 .route("/admin/action-items/{id}/delete", web::post().to(admin::reports::delete_item))
                 .route("/admin/metrics", web::get().to(admin::metrics::show))
+                .route("/admin/digest", web::get().to(admin::digest::show))
+                .route("/admin/digest/send", web::post().to(admin::digest::send))
                 .route("/admin/subscribers", web::get().to(admin::subscribers::list))
                 .route("/admin/subscribers/import", web::post().to(admin::subscribers::import))
                 .route("/admin/subscribers/{id}/delete", web::post().to(admin::subscribers::remove))

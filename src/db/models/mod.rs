@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod components;
+pub mod digest;
 pub mod groups;
 pub mod history;
 pub mod incidents;

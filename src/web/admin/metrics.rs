@@ -20,8 +20,8 @@ const DEFAULT_DAYS: i64 = 30;
 
 #[derive(Deserialize)]
 pub struct MetricsQuery {
-    from: Option<String>,
-    to: Option<String>,
+    pub(crate) from: Option<String>,
+    pub(crate) to: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -60,6 +60,25 @@ struct RecurrenceRow {
     later_id: i64,
     later: String,
     component: String,
+    /// The earlier incident's action items: "Add a breaker — done".
+    items: Vec<ItemRow>,
+}
+
+#[derive(Serialize)]
+struct ItemRow {
+    action: String,
+    status: String,
+    done: bool,
+}
+
+#[derive(Serialize)]
+struct UptimeRow {
+    name: String,
+    percent: String,
+    major: String,
+    partial: String,
+    degraded: String,
+    maintenance: String,
 }
 
 #[derive(Serialize)]
@@ -72,6 +91,7 @@ struct Figures {
     weekly_chart: String,
     breaches: Vec<BreachRow>,
     recurrences: Vec<RecurrenceRow>,
+    uptime: Vec<UptimeRow>,
     csv_url: String,
     json_url: String,
 }
@@ -108,7 +128,8 @@ fn human_opt(seconds: Option<i64>) -> String {
 }
 
 fn percent(p: Option<f64>) -> String {
-    p.map(|p| format!(" ({:+.0} %)", p * 100.0))
+    // `ChangeView::percent` is in percent already (+50.0 is half as much again).
+    p.map(|p| format!(" ({p:+.0} %)"))
         .unwrap_or_default()
 }
 
@@ -275,7 +296,7 @@ fn clock_words(c: Clock) -> &'static str {
 
 /// Local midnight of `day` in UTC (the first instant of the day when a
 /// clock change skips midnight).
-fn midnight(day: NaiveDate, zone: Tz) -> NaiveDateTime {
+pub(crate) fn midnight(day: NaiveDate, zone: Tz) -> NaiveDateTime {
     let naive = day.and_time(chrono::NaiveTime::MIN);
     (0..3)
         .find_map(|h| {
@@ -287,7 +308,7 @@ fn midnight(day: NaiveDate, zone: Tz) -> NaiveDateTime {
 }
 
 /// Parses the query's dates (`YYYY-MM-DD`, both days included).
-fn days(query: &MetricsQuery, today: NaiveDate) -> Result<(NaiveDate, NaiveDate), String> {
+pub(crate) fn days(query: &MetricsQuery, today: NaiveDate) -> Result<(NaiveDate, NaiveDate), String> {
     let parse = |name: &str, value: &Option<String>| -> Result<Option<NaiveDate>, String> {
         match value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
             None => Ok(None),
@@ -440,6 +461,40 @@ fn figures(m: &PeriodMetrics, from_day: NaiveDate, from: NaiveDateTime) -> Figur
                     .component_name
                     .clone()
                     .unwrap_or_else(|| format!("component {}", r.component_id)),
+                items: r
+                    .earlier_action_items
+                    .iter()
+                    .map(|i| ItemRow {
+                        action: i.action.clone(),
+                        status: crate::domain::digest::status_words(&i.status).to_string(),
+                        done: i.done,
+                    })
+                    .collect(),
+            })
+            .collect(),
+        uptime: v
+            .uptime
+            .iter()
+            .map(|u| {
+                let time = |key: &str| {
+                    let s = u.seconds.get(key).copied().unwrap_or(0);
+                    if s == 0 {
+                        "—".to_string()
+                    } else {
+                        human(s)
+                    }
+                };
+                UptimeRow {
+                    name: u.name.clone(),
+                    percent: u
+                        .uptime_percent
+                        .map(crate::render::uptime::format_percent)
+                        .unwrap_or_else(|| "no data".into()),
+                    major: time("major_outage"),
+                    partial: time("partial_outage"),
+                    degraded: time("degraded_performance"),
+                    maintenance: time("under_maintenance"),
+                }
             })
             .collect(),
         csv_url: format!("/api/v1/metrics.csv?{range}"),
@@ -517,7 +572,7 @@ mod tests {
     fn changes_are_put_in_words() {
         let slower = ChangeView {
             delta: 720.0,
-            percent: Some(0.5),
+            percent: Some(50.0),
         };
         assert_eq!(
             duration_change_words(Some(&slower), "slower", "faster"),

@@ -6,6 +6,7 @@ pub mod components;
 pub mod groups;
 pub mod incidents;
 pub mod maintenances;
+pub mod digest;
 pub mod metrics;
 pub mod roster;
 pub mod reports;

@@ -157,6 +157,35 @@ pub struct RecurrenceView {
     pub later_id: i64,
     pub component_id: i64,
     pub component_name: Option<String>,
+    /// The earlier incident's action items and whether each was done.
+    pub earlier_action_items: Vec<ActionItemView>,
+}
+
+/// An action item of an incident (read-only here).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ActionItemView {
+    pub id: i64,
+    pub action: String,
+    pub responsibility: String,
+    /// open, in_progress, done or wont_do.
+    pub status: String,
+    pub done: bool,
+    /// YYYY-MM-DD
+    pub due_on: Option<String>,
+}
+
+/// A component's uptime over the period, by the uptime bars' rule
+/// (`uptime_weights`); time before it existed and time still to come do not count.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ComponentUptimeView {
+    pub component_id: i64,
+    pub name: String,
+    /// 0–100; null when nothing was observed in the period.
+    pub uptime_percent: Option<f64>,
+    /// Seconds observed in each status (operational, under_maintenance,
+    /// degraded_performance, partial_outage, major_outage).
+    #[schema(value_type = Object)]
+    pub seconds: BTreeMap<&'static str, i64>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -225,6 +254,8 @@ pub struct MetricsView {
     pub by_component: Vec<ComponentGroupView>,
     pub sla_breaches: Vec<BreachView>,
     pub recurrences: Vec<RecurrenceView>,
+    /// Every component's uptime over the period.
+    pub uptime: Vec<ComponentUptimeView>,
     pub previous_period: PreviousView,
 }
 
@@ -266,6 +297,9 @@ struct Computed {
     checks: Vec<SlaCheck>,
     recurrences: Vec<crate::domain::metrics::Recurrence>,
     previous: Vec<IncidentMetrics>,
+    /// Action items of the earlier incident of each recurrence, by incident.
+    earlier_items: BTreeMap<i64, Vec<ActionItemView>>,
+    uptime: Vec<ComponentUptimeView>,
 }
 
 async fn compute(
@@ -276,12 +310,14 @@ async fn compute(
     let now = crate::db::now();
     let window = state.settings.recurrence_window;
     let length = to - from;
-    let (facts, previous) = state
+    let (facts, previous, components, changes) = state
         .db
         .run(move |conn| {
             let facts = store::load_period(conn, from, to, window, now)?;
             let previous = store::load_period(conn, from - length, from, Duration::zero(), now)?;
-            Ok::<_, crate::db::StoreError>((facts, previous))
+            let components = crate::db::models::components::list(conn)?;
+            let changes = crate::db::models::components::status_changes_since(conn, from)?;
+            Ok::<_, crate::db::StoreError>((facts, previous, components, changes))
         })
         .await?;
     let settings = &state.settings;
@@ -303,7 +339,7 @@ async fn compute(
         .chain(facts.incidents.iter())
         .map(|(_, f)| f.clone())
         .collect();
-    let recurrences = recurrences(&all, window)
+    let recurrences: Vec<crate::domain::metrics::Recurrence> = recurrences(&all, window)
         .into_iter()
         .filter(|r| in_period.contains(&r.later_id))
         .collect();
@@ -312,6 +348,31 @@ async fn compute(
         .iter()
         .map(|(_, f)| f.metrics(hours, now))
         .collect();
+    let earlier: Vec<i64> = recurrences
+        .iter()
+        .map(|r: &crate::domain::metrics::Recurrence| r.earlier_id)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut earlier_items: BTreeMap<i64, Vec<ActionItemView>> = BTreeMap::new();
+    for item in state
+        .db
+        .run(move |conn| crate::db::models::digest::action_items_of(conn, &earlier))
+        .await?
+    {
+        earlier_items
+            .entry(item.incident_id)
+            .or_default()
+            .push(ActionItemView {
+                id: item.id,
+                done: item.is_done(),
+                action: item.action,
+                responsibility: item.responsibility,
+                status: item.status,
+                due_on: item.due_on.map(|d| d.to_string()),
+            });
+    }
+    let uptime = component_uptime(&components, &changes, from, to, now, &settings.uptime_weights);
     Ok(Computed {
         from,
         to,
@@ -320,7 +381,52 @@ async fn compute(
         checks,
         recurrences,
         previous,
+        earlier_items,
+        uptime,
     })
+}
+
+/// Every component's uptime over `[from, to)`.
+fn component_uptime(
+    components: &[crate::db::models::components::Component],
+    changes: &[crate::db::models::components::StatusChange],
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+    now: NaiveDateTime,
+    weights: &crate::domain::uptime::UptimeWeights,
+) -> Vec<ComponentUptimeView> {
+    use crate::domain::status::ComponentStatus;
+    use crate::domain::uptime::{uptime_between, StatusChangeAt, StatusTimeline};
+    components
+        .iter()
+        .map(|component| {
+            let timeline = StatusTimeline {
+                since: component.created_at,
+                current: component.status,
+                changes: changes
+                    .iter()
+                    .filter(|c| c.component_id == component.id)
+                    .filter_map(|c| {
+                        Some(StatusChangeAt {
+                            at: c.changed_at,
+                            from: ComponentStatus::parse(&c.from_status).ok()?,
+                            to: ComponentStatus::parse(&c.to_status).ok()?,
+                        })
+                    })
+                    .collect(),
+            };
+            let (durations, percent) = uptime_between(&timeline, from, to, now, weights);
+            ComponentUptimeView {
+                component_id: component.id,
+                name: component.name.clone(),
+                uptime_percent: percent,
+                seconds: ComponentStatus::ALL
+                    .into_iter()
+                    .map(|s| (s.as_str(), durations.get(s).num_seconds()))
+                    .collect(),
+            }
+        })
+        .collect()
 }
 
 fn view(c: &Computed) -> MetricsView {
@@ -358,8 +464,14 @@ fn view(c: &Computed) -> MetricsView {
                 later_id: r.later_id,
                 component_id: r.component_id,
                 component_name: names.get(&r.component_id).cloned(),
+                earlier_action_items: c
+                    .earlier_items
+                    .get(&r.earlier_id)
+                    .cloned()
+                    .unwrap_or_default(),
             })
             .collect(),
+        uptime: c.uptime.clone(),
         previous_period: PreviousView {
             period: PeriodView {
                 from: timestamp(c.from - length),
@@ -500,6 +612,7 @@ fn csv(c: &Computed) -> String {
             "promises_broken",
             "sla_breaches",
             "recurrence",
+            "recurrence_earlier_action_items",
         ]
         .into_iter()
         .map(String::from),
@@ -537,6 +650,32 @@ fn csv(c: &Computed) -> String {
         row.push(breaches.join(";"));
         let recurs = c.recurrences.iter().any(|r| r.later_id == incident.id);
         row.push(recurs.to_string());
+        // "incident 3: Add a breaker (done); Alert on errors (open)"
+        let mut earlier: Vec<i64> = c
+            .recurrences
+            .iter()
+            .filter(|r| r.later_id == incident.id)
+            .map(|r| r.earlier_id)
+            .collect();
+        earlier.sort_unstable();
+        earlier.dedup();
+        let items: Vec<String> = earlier
+            .iter()
+            .map(|id| {
+                let list: Vec<String> = c
+                    .earlier_items
+                    .get(id)
+                    .map(|items| {
+                        items
+                            .iter()
+                            .map(|i| format!("{} ({})", i.action, i.status))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                format!("incident {id}: {}", if list.is_empty() { "no action items".into() } else { list.join("; ") })
+            })
+            .collect();
+        row.push(items.join(" | "));
         out.push_str(&csv_line(&row));
     }
     out

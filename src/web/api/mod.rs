@@ -55,6 +55,7 @@ use utoipa::{Modify, OpenApi};
         crate::domain::report::ReportStatus, crate::domain::report::Link, crate::domain::report::ItemPriority,
         crate::domain::report::ItemStatus, crate::domain::report::ItemSnapshot, crate::domain::report::DiffLine,
         crate::domain::milestone::Milestone,
+        metrics::ActionItemView, metrics::ComponentUptimeView, metrics::ChangeView, metrics::SummaryChangeView, metrics::ClockChangeView, metrics::PreviousView,
     )),
     modifiers(&BearerAuth),
     security(("bearer" = [])),

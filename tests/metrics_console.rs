@@ -106,7 +106,9 @@ async fn staff_see_the_figures_charts_and_lists_of_a_period() {
     let restore = &html[html.find("id=\"metric-time_to_restore\"").unwrap()..];
     let restore = &restore[..restore.find("</table>").unwrap()];
     assert!(
-        restore.contains("<td>1 h 00 min</td><td>2 h 00 min</td><td>1 h 30 min</td>"),
+        restore.contains(
+            "<td data-label=\"Median\">1 h 00 min</td><td data-label=\"p90\">2 h 00 min</td><td data-label=\"Mean\">1 h 30 min</td>"
+        ),
         "{restore}"
     );
     // No incident in the previous period: nothing to compare the median with.

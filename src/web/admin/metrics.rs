@@ -87,8 +87,8 @@ struct Figures {
     count_change: String,
     promises: String,
     tables: Vec<MetricTable>,
-    restore_chart: String,
-    weekly_chart: String,
+    /// Each chart with its title, shown above it as the figure's caption.
+    charts: Vec<Chart>,
     breaches: Vec<BreachRow>,
     recurrences: Vec<RecurrenceRow>,
     uptime: Vec<UptimeRow>,
@@ -199,9 +199,25 @@ pub fn esc(text: &str) -> String {
     out
 }
 
+/// A chart and its title.
+#[derive(Serialize)]
+struct Chart {
+    title: &'static str,
+    svg: String,
+}
+
+impl Chart {
+    fn new(id: &str, title: &'static str, draw: impl FnOnce(&str, &str) -> String) -> Chart {
+        Chart {
+            title,
+            svg: draw(id, title),
+        }
+    }
+}
+
 /// Horizontal bars, one per label; `None` values are written out in words.
 pub fn bar_chart(id: &str, title: &str, rows: &[(String, Option<i64>)]) -> String {
-    let (label_w, bar_w, row_h, top) = (70.0, 380.0, 40.0, 10.0);
+    let (label_w, bar_w, row_h, top) = (70.0, 230.0, 40.0, 10.0);
     let height = top * 2.0 + row_h * rows.len().max(1) as f64;
     let max = rows.iter().filter_map(|r| r.1).max().unwrap_or(0).max(1) as f64;
     let desc: Vec<String> = rows
@@ -214,7 +230,7 @@ pub fn bar_chart(id: &str, title: &str, rows: &[(String, Option<i64>)]) -> Strin
         })
         .collect();
     let mut svg = format!(
-        "<svg class=\"chart\" viewBox=\"0 0 640 {height}\" role=\"img\" aria-labelledby=\"{id}-title {id}-desc\" preserveAspectRatio=\"xMinYMin meet\">\
+        "<svg class=\"chart\" width=\"420\" viewBox=\"0 0 420 {height}\" role=\"img\" aria-labelledby=\"{id}-title {id}-desc\" preserveAspectRatio=\"xMinYMin meet\">\
 <title id=\"{id}-title\">{}</title><desc id=\"{id}-desc\">{}</desc>",
         esc(title),
         esc(&if desc.is_empty() { "No incidents in the period.".into() } else { desc.join("; ") })
@@ -260,7 +276,7 @@ pub fn column_chart(id: &str, title: &str, columns: &[(String, usize)]) -> Strin
     let max = columns.iter().map(|c| c.1).max().unwrap_or(0).max(1) as f64;
     let desc: Vec<String> = columns.iter().map(|(l, n)| format!("{l}: {n}")).collect();
     let mut svg = format!(
-        "<svg class=\"chart\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-labelledby=\"{id}-title {id}-desc\" preserveAspectRatio=\"xMinYMin meet\">\
+        "<svg class=\"chart\" width=\"{width}\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-labelledby=\"{id}-title {id}-desc\" preserveAspectRatio=\"xMinYMin meet\">\
 <title id=\"{id}-title\">{}</title><desc id=\"{id}-desc\">{}</desc>",
         esc(title),
         esc(&desc.join("; "))
@@ -423,16 +439,18 @@ fn figures(m: &PeriodMetrics, from_day: NaiveDate, from: NaiveDateTime) -> Figur
         count_change: count_change_words(&v.previous_period.count_change),
         promises,
         tables,
-        restore_chart: bar_chart(
-            "restore-chart",
-            "Median time to restore by priority (wall clock)",
-            &restore,
-        ),
-        weekly_chart: column_chart(
-            "weekly-chart",
-            "Incidents started per week (weeks start on the first day of the period)",
-            &columns,
-        ),
+        charts: vec![
+            Chart::new(
+                "restore-chart",
+                "Median time to restore by priority (wall clock)",
+                |id, title| bar_chart(id, title, &restore),
+            ),
+            Chart::new(
+                "weekly-chart",
+                "Incidents started per week (weeks start on the first day of the period)",
+                |id, title| column_chart(id, title, &columns),
+            ),
+        ],
         breaches: v
             .sla_breaches
             .iter()

@@ -1,0 +1,3 @@
+DROP INDEX deliveries_notification_status;
+ALTER TABLE notifications DROP COLUMN fan_out_cursor;
+ALTER TABLE notifications DROP COLUMN fan_out_components;

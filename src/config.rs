@@ -45,6 +45,8 @@ pub struct RawSettings {
     /// The wait before the first retry of a transiently failed delivery;
     /// each further retry waits twice as long, up to an hour.
     pub retry_backoff_seconds: u32,
+    /// Subscribers turned into deliveries per fan-out transaction.
+    pub fan_out_batch_size: u32,
     pub session_hours: u32,
     pub login_burst: u32,
     pub login_per_minute: u32,
@@ -135,6 +137,7 @@ impl Default for RawSettings {
             quarantine_after_bounces: 3,
             delivery_lease_seconds: 120,
             retry_backoff_seconds: 30,
+            fan_out_batch_size: 2000,
             session_hours: 12,
             login_burst: 10,
             login_per_minute: 10,
@@ -233,6 +236,8 @@ pub struct Settings {
     pub delivery_lease: chrono::Duration,
     /// See `RawSettings::retry_backoff_seconds` (1 s – 1 h).
     pub retry_backoff_seconds: i64,
+    /// See `RawSettings::fan_out_batch_size` (1 – 50000).
+    pub fan_out_batch_size: i64,
     pub session_lifetime: chrono::Duration,
     pub login_burst: u32,
     pub login_per_minute: u32,
@@ -365,6 +370,12 @@ impl Settings {
                 raw.retry_backoff_seconds
             );
         }
+        if raw.fan_out_batch_size == 0 || raw.fan_out_batch_size > 50_000 {
+            bail!(
+                "SITREP_FAN_OUT_BATCH_SIZE must be between 1 and 50000 (got {})",
+                raw.fan_out_batch_size
+            );
+        }
         if raw.session_hours == 0 {
             bail!("SITREP_SESSION_HOURS must be at least 1");
         }
@@ -410,6 +421,7 @@ impl Settings {
             quarantine_after_bounces: raw.quarantine_after_bounces.clamp(1, 1_000_000) as i32,
             delivery_lease: chrono::Duration::seconds(i64::from(raw.delivery_lease_seconds)),
             retry_backoff_seconds: i64::from(raw.retry_backoff_seconds),
+            fan_out_batch_size: i64::from(raw.fan_out_batch_size),
             session_lifetime: chrono::Duration::hours(i64::from(raw.session_hours)),
             login_burst: raw.login_burst,
             login_per_minute: raw.login_per_minute,
@@ -488,6 +500,7 @@ mod tests {
         assert!(bad(|r| r.delivery_lease_seconds = 0).contains("SITREP_DELIVERY_LEASE_SECONDS"));
         assert!(bad(|r| r.retry_backoff_seconds = 0).contains("SITREP_RETRY_BACKOFF_SECONDS"));
         assert!(bad(|r| r.retry_backoff_seconds = 7200).contains("between 1 and 3600"));
+        assert!(bad(|r| r.fan_out_batch_size = 0).contains("SITREP_FAN_OUT_BATCH_SIZE"));
         assert!(
             bad(|r| r.support_hours = Some(serde_json::json!({"monday": ["17:00-09:00"]})))
                 .contains("support_hours")

@@ -15,6 +15,7 @@ mod maintenance;
 mod metrics;
 mod metrics_console;
 mod milestones;
+mod outbox_crash;
 mod pages;
 mod scale_out;
 mod subscriber_admin;

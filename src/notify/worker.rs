@@ -87,7 +87,7 @@ impl Worker {
             batch: (PER_CONNECTION * settings.smtp_connections.max(1)) as i64,
             lease: settings.delivery_lease,
             first_backoff_seconds: settings.retry_backoff_seconds,
-            fan_out_batch: subscribers::FAN_OUT_BATCH,
+            fan_out_batch: settings.fan_out_batch_size,
             message_domain: message_domain(settings),
             links: super::links::LinkSettings::from(settings),
             quarantine_after: settings.quarantine_after_bounces.max(1),

@@ -401,7 +401,8 @@ pub fn queue_for_subscribers(
     )
 }
 
-/// Subscribers walked per fan-out transaction by default.
+/// Subscribers walked per fan-out transaction by default (the setting
+/// `fan_out_batch_size`).
 pub const FAN_OUT_BATCH: i64 = 2000;
 
 /// What one fan-out batch did.

@@ -246,8 +246,8 @@ mod tests {
                 "{name}"
             );
             assert!(
-                head.to_ascii_lowercase().contains("subject: =?utf-8?"),
-                "{name}: the subject is RFC 2047 encoded"
+                head.to_ascii_lowercase().contains("=?utf-8?b?"),
+                "{name}: the non-ASCII words of the subject are RFC 2047 encoded: {head}"
             );
             let mut plain = None;
             let mut html = None;

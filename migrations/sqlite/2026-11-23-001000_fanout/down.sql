@@ -1,3 +1,2 @@
-DROP INDEX deliveries_notification_status;
 ALTER TABLE notifications DROP COLUMN fan_out_cursor;
 ALTER TABLE notifications DROP COLUMN fan_out_components;

@@ -4,4 +4,3 @@
 -- crash resumes where the last committed batch ended.
 ALTER TABLE notifications ADD COLUMN fan_out_components TEXT;
 ALTER TABLE notifications ADD COLUMN fan_out_cursor BIGINT NOT NULL DEFAULT 0;
-CREATE INDEX deliveries_notification_status ON deliveries(notification_id, status);

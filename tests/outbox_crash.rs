@@ -6,7 +6,7 @@
 //!
 //! Either way every subscriber gets the email; a message may arrive twice
 //! only if it was in flight (claimed, sent, not yet marked sent), so the
-//! duplicates stay within one claimed batch, and a duplicate carries the
+//! duplicates stay within two claimed batches, and a duplicate carries the
 //! same Message-ID as the first copy. The SMTP server is postfix's
 //! `smtp-sink` dumping each message to a file; a dump counts once it is
 //! complete (a message cut off by a killed sink was not accepted).
@@ -31,8 +31,9 @@ use crate::mail::{free_port, header, Sink};
 
 const SUBSCRIBERS: usize = 3000;
 const CONNECTIONS: usize = 4;
-/// The most deliveries one sender has in flight: one claimed batch.
-const WINDOW: usize = PER_CONNECTION * CONNECTIONS;
+/// The most deliveries one sender has in flight: the claimed batch on the
+/// wire and the next one, claimed while it is sent (50 per connection each).
+const WINDOW: usize = 2 * PER_CONNECTION * CONNECTIONS;
 /// Emails received before the fault is injected (some, far from all).
 const FAULT_AFTER: usize = 300;
 /// A guard against hanging forever, not a performance requirement.

@@ -499,20 +499,42 @@ pub fn mark_sent(conn: &mut DbConn, ids: &[i64], at: NaiveDateTime) -> Result<us
     }
     let mut marked = 0;
     for chunk in ids.chunks(INSERT_BATCH) {
-        marked += on_backend!(conn, |c| diesel::update(
-            d::deliveries
-                .filter(d::id.eq_any(chunk))
-                .filter(d::status.eq(DeliveryStatus::Pending.as_str()))
-        )
-        .set((
-            d::status.eq(DeliveryStatus::Sent.as_str()),
-            d::attempts.eq(d::attempts + 1),
-            d::sent_at.eq(Some(at)),
-            d::lease_owner.eq(None::<String>),
-            d::lease_until.eq(None::<NaiveDateTime>),
-            d::last_error.eq(None::<String>),
-        ))
-        .execute(c))?;
+        marked += match conn {
+            DbConn::Postgres(c) => diesel::update(
+                d::deliveries
+                    .filter(d::id.eq_any(chunk))
+                    .filter(d::status.eq(DeliveryStatus::Pending.as_str())),
+            )
+            .set((
+                d::status.eq(DeliveryStatus::Sent.as_str()),
+                d::attempts.eq(d::attempts + 1),
+                d::sent_at.eq(Some(at)),
+                d::lease_owner.eq(None::<String>),
+                d::lease_until.eq(None::<NaiveDateTime>),
+                d::last_error.eq(None::<String>),
+            ))
+            .execute(c)?,
+            // Without table statistics SQLite would pick the (status, …)
+            // index for `status = 'pending'` and visit every pending
+            // delivery of a large fan-out at each batch; the unary `+`
+            // keeps it on the primary key.
+            DbConn::Sqlite(c) => {
+                use diesel::sql_types::{BigInt, Timestamp};
+                let sql = format!(
+                    "UPDATE deliveries SET status = 'sent', attempts = attempts + 1, sent_at = ?, \
+                     lease_owner = NULL, lease_until = NULL, last_error = NULL \
+                     WHERE id IN ({}) AND +status = 'pending'",
+                    vec!["?"; chunk.len()].join(", ")
+                );
+                let mut query = diesel::sql_query(sql)
+                    .into_boxed::<diesel::sqlite::Sqlite>()
+                    .bind::<Timestamp, _>(at);
+                for id in chunk {
+                    query = query.bind::<BigInt, _>(*id);
+                }
+                query.execute(c)?
+            }
+        };
     }
     Ok(marked)
 }

@@ -21,7 +21,7 @@ use serde_json::Value;
 
 use super::email::EmailTemplates;
 use super::outbox::{self, DeliveryStatus, FailedAttempt, NotificationKind};
-use super::sender::{message_domain, Mailer, OutgoingEmail, SendError};
+use super::sender::{message_domain, Mailer, OutgoingEmail, SendError, SendOutcome};
 use crate::config::Settings;
 use crate::db::models::subscribers;
 use crate::db::{Db, StoreError};
@@ -35,6 +35,15 @@ pub const POLL_INTERVAL: Duration = Duration::from_secs(1);
 pub const LEASE_SECONDS: i64 = 120;
 /// Deliveries claimed per SMTP connection in one batch.
 pub const PER_CONNECTION: usize = 50;
+
+/// A claimed batch with its emails rendered.
+struct Prepared {
+    started: Instant,
+    claimed: Vec<outbox::Delivery>,
+    emails: Vec<OutgoingEmail>,
+    /// Deliveries that could not be rendered.
+    failures: Vec<(i64, SendError)>,
+}
 
 /// What one batch did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -146,6 +155,17 @@ impl Worker {
     /// every outcome (no fan-out).
     #[tracing::instrument(skip_all, fields(owner = %self.owner))]
     pub async fn send_once(&self, now: NaiveDateTime) -> Result<BatchReport, StoreError> {
+        let Some(mut batch) = self.prepare(now).await? else {
+            return Ok(BatchReport::default());
+        };
+        let emails = std::mem::take(&mut batch.emails);
+        let outcomes = self.mailer.send(emails).await;
+        self.record(batch, outcomes, now).await
+    }
+
+    /// Claims the deliveries due at `now` and renders their emails; `None`
+    /// when nothing is due.
+    async fn prepare(&self, now: NaiveDateTime) -> Result<Option<Prepared>, StoreError> {
         let started = Instant::now();
         let (owner, batch, lease) = (self.owner.clone(), self.batch, self.lease);
         let claimed = self
@@ -153,7 +173,7 @@ impl Worker {
             .run(move |conn| outbox::claim(conn, &owner, now, batch, lease))
             .await?;
         if claimed.is_empty() {
-            return Ok(BatchReport::default());
+            return Ok(None);
         }
         let mut notification_ids: Vec<i64> = claimed.iter().map(|d| d.notification_id).collect();
         notification_ids.sort_unstable();
@@ -262,8 +282,27 @@ impl Worker {
                 }
             }
         }
+        Ok(Some(Prepared {
+            started,
+            claimed,
+            emails,
+            failures,
+        }))
+    }
 
-        let outcomes = self.mailer.send(emails).await;
+    /// Records what happened to a sent batch, in one write transaction.
+    async fn record(
+        &self,
+        batch: Prepared,
+        outcomes: Vec<SendOutcome>,
+        now: NaiveDateTime,
+    ) -> Result<BatchReport, StoreError> {
+        let Prepared {
+            started,
+            claimed,
+            mut failures,
+            ..
+        } = batch;
         let attempts: HashMap<i64, i32> = claimed.iter().map(|d| (d.id, d.attempts)).collect();
         let mut sent = Vec::new();
         // Refused for good by the relay (5xx): counts as a bounce.
@@ -361,19 +400,42 @@ impl Worker {
     }
 
     /// Runs the fan-out task, and sends batches for as long as the process
-    /// lives: at once while batches come back full, every [`POLL_INTERVAL`]
+    /// lives: at once while there is work, every [`POLL_INTERVAL`]
     /// otherwise.
+    ///
+    /// Pipelined: the next batch is claimed and rendered (and the previous
+    /// one recorded) while the current one is on the wire, so at most two
+    /// claimed batches are in flight; that is what a crash can send twice.
     pub async fn run_forever(self) {
-        let worker = Arc::new(self);
-        tokio::spawn(worker.clone().fan_out_forever());
-        let this = worker;
+        let this = Arc::new(self);
+        tokio::spawn(this.clone().fan_out_forever());
+        let mut in_flight: Option<(Prepared, tokio::task::JoinHandle<Vec<SendOutcome>>)> = None;
         loop {
-            match this.send_once(crate::db::now()).await {
-                Ok(report) if report.claimed as i64 >= this.batch => continue,
-                Ok(_) => {}
-                Err(err) => tracing::warn!(error = %err, "the email sender could not run a batch"),
+            let now = crate::db::now();
+            let next = match this.prepare(now).await {
+                Ok(next) => next,
+                Err(err) => {
+                    tracing::warn!(error = %err, "the email sender could not claim a batch");
+                    None
+                }
+            };
+            if let Some((batch, sending)) = in_flight.take() {
+                // A send task that panicked leaves its deliveries leased:
+                // they are claimed again when the lease runs out.
+                let outcomes = sending.await.unwrap_or_default();
+                if let Err(err) = this.record(batch, outcomes, now).await {
+                    tracing::warn!(error = %err, "the email sender could not record a batch");
+                }
             }
-            tokio::time::sleep(POLL_INTERVAL).await;
+            match next {
+                Some(mut batch) => {
+                    let emails = std::mem::take(&mut batch.emails);
+                    let mailer = this.mailer.clone();
+                    let sending = tokio::spawn(async move { mailer.send(emails).await });
+                    in_flight = Some((batch, sending));
+                }
+                None => tokio::time::sleep(POLL_INTERVAL).await,
+            }
         }
     }
 }

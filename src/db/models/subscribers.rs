@@ -492,6 +492,34 @@ pub fn matching_after(
 ) -> Result<Vec<(i64, String)>, StoreError> {
     use diesel::dsl::{exists, not};
     use subscriber_components as sc;
+    if let DbConn::Sqlite(c) = conn {
+        // Written out for SQLite: without table statistics it would pick the
+        // (audience, confirmed_at, …) index and sort every active subscriber
+        // at each batch; the unary `+` keeps it walking the primary key from
+        // the cursor, stopping after `limit` matches.
+        #[derive(QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            id: i64,
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            email: String,
+        }
+        let chosen: Vec<String> = components.iter().map(i64::to_string).collect();
+        let sql = format!(
+            "SELECT id, email FROM subscribers WHERE +audience = ? AND id > ? \
+             AND confirmed_at IS NOT NULL AND unsubscribed_at IS NULL AND quarantined_at IS NULL \
+             AND (NOT EXISTS (SELECT 1 FROM subscriber_components sc WHERE sc.subscriber_id = subscribers.id) \
+             OR EXISTS (SELECT 1 FROM subscriber_components sc WHERE sc.subscriber_id = subscribers.id \
+             AND sc.component_id IN ({}))) ORDER BY id LIMIT ?",
+            chosen.join(", ")
+        );
+        let rows: Vec<Row> = diesel::sql_query(sql)
+            .bind::<diesel::sql_types::Text, _>(audience)
+            .bind::<diesel::sql_types::BigInt, _>(after)
+            .bind::<diesel::sql_types::BigInt, _>(limit)
+            .load(c)?;
+        return Ok(rows.into_iter().map(|r| (r.id, r.email)).collect());
+    }
     Ok(on_backend!(conn, |c| {
         let chosen = sc::table.filter(sc::subscriber_id.eq(subscribers::id));
         subscribers::table

@@ -109,6 +109,7 @@ end=$(date +%s.%N)
 kill "$sitrep_pid"
 wait "$time_pid" 2>/dev/null || true
 rss_kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time.txt")
+cpu_s=$(awk -F': ' '/User time|System time/ {t += $2} END {printf "%.1f", t}' "$work/time.txt")
 post_ms=$(python3 -c "print(round(($posted - $start) * 1000))")
 seconds=$(python3 -c "print(round($end - $start, 2))")
 rate=$(python3 -c "print(round($count / ($end - $start)))")
@@ -129,4 +130,4 @@ printf '%-34s %10s %10s %12s %14s\n' "" messages seconds emails/s "peak RSS MiB"
 printf '%-34s %10s %10s %12s %14s\n' "sitrep (POST to last delivery)" "$count" "$seconds" "$rate" "$(( rss_kb / 1024 ))"
 printf '%-34s %10s %10s %12s %14s\n' "smtp-source -d (reference)" "$reference_count" \
   "$(python3 -c "print(round($ref_end - $ref_start, 2))")" "$ref_rate" "-"
-python3 -c "print(f'ratio sitrep/smtp-source: {$rate/$ref_rate:.2f}; the POST itself took $post_ms ms')"
+python3 -c "print(f'ratio sitrep/smtp-source: {$rate/$ref_rate:.2f}; the POST itself took $post_ms ms; sitrep used $cpu_s CPU seconds ({$cpu_s * 1e6 / $count:.0f} µs per email)')"

@@ -419,22 +419,28 @@ impl Worker {
                     None
                 }
             };
-            if let Some((batch, sending)) = in_flight.take() {
-                // A send task that panicked leaves its deliveries leased:
-                // they are claimed again when the lease runs out.
-                let outcomes = sending.await.unwrap_or_default();
+            // A send task that panicked leaves its deliveries leased: they
+            // are claimed again when the lease runs out.
+            let finished = match in_flight.take() {
+                Some((batch, sending)) => Some((batch, sending.await.unwrap_or_default())),
+                None => None,
+            };
+            // The next batch goes on the wire before the last one is
+            // recorded, so the connections wait for neither the database
+            // nor the rendering.
+            if let Some(mut batch) = next {
+                let emails = std::mem::take(&mut batch.emails);
+                let mailer = this.mailer.clone();
+                let sending = tokio::spawn(async move { mailer.send(emails).await });
+                in_flight = Some((batch, sending));
+            }
+            if let Some((batch, outcomes)) = finished {
                 if let Err(err) = this.record(batch, outcomes, now).await {
                     tracing::warn!(error = %err, "the email sender could not record a batch");
                 }
             }
-            match next {
-                Some(mut batch) => {
-                    let emails = std::mem::take(&mut batch.emails);
-                    let mailer = this.mailer.clone();
-                    let sending = tokio::spawn(async move { mailer.send(emails).await });
-                    in_flight = Some((batch, sending));
-                }
-                None => tokio::time::sleep(POLL_INTERVAL).await,
+            if in_flight.is_none() {
+                tokio::time::sleep(POLL_INTERVAL).await;
             }
         }
     }

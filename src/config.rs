@@ -360,7 +360,7 @@ impl Settings {
         }
         if raw.delivery_lease_seconds == 0 || raw.delivery_lease_seconds > 86_400 {
             bail!(
-                "SITREP_DELIVERY_LEASE_SECONDS must be between 1 and 86400 (got {}); sending a batch must fit in it, 120 suits most relays",
+                "SITREP_DELIVERY_LEASE_SECONDS must be between 1 and 86400 (got {}); sending two batches must fit in it, 120 suits most relays",
                 raw.delivery_lease_seconds
             );
         }

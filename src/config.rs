@@ -39,6 +39,14 @@ pub struct RawSettings {
     pub smtp_connections: u32,
     /// Permanent (5xx) bounces after which a subscriber is quarantined.
     pub quarantine_after_bounces: u32,
+    /// How long a sender holds the deliveries it claimed; if it dies, they
+    /// are claimed again (and resent with the same Message-ID) after this.
+    pub delivery_lease_seconds: u32,
+    /// The wait before the first retry of a transiently failed delivery;
+    /// each further retry waits twice as long, up to an hour.
+    pub retry_backoff_seconds: u32,
+    /// Subscribers turned into deliveries per fan-out transaction.
+    pub fan_out_batch_size: u32,
     pub session_hours: u32,
     pub login_burst: u32,
     pub login_per_minute: u32,
@@ -191,6 +199,9 @@ impl Default for RawSettings {
             worker: true,
             smtp_connections: 4,
             quarantine_after_bounces: 3,
+            delivery_lease_seconds: 120,
+            retry_backoff_seconds: 30,
+            fan_out_batch_size: 2000,
             session_hours: 12,
             login_burst: 10,
             login_per_minute: 10,
@@ -288,6 +299,12 @@ pub struct Settings {
     pub smtp_connections: usize,
     /// See `RawSettings::quarantine_after_bounces` (at least 1).
     pub quarantine_after_bounces: i32,
+    /// See `RawSettings::delivery_lease_seconds` (1 s – 1 day).
+    pub delivery_lease: chrono::Duration,
+    /// See `RawSettings::retry_backoff_seconds` (1 s – 1 h).
+    pub retry_backoff_seconds: i64,
+    /// See `RawSettings::fan_out_batch_size` (1 – 50000).
+    pub fan_out_batch_size: i64,
     pub session_lifetime: chrono::Duration,
     pub login_burst: u32,
     pub login_per_minute: u32,
@@ -414,6 +431,24 @@ impl Settings {
                 raw.smtp_connections
             );
         }
+        if raw.delivery_lease_seconds == 0 || raw.delivery_lease_seconds > 86_400 {
+            bail!(
+                "SITREP_DELIVERY_LEASE_SECONDS must be between 1 and 86400 (got {}); sending two batches must fit in it, 120 suits most relays",
+                raw.delivery_lease_seconds
+            );
+        }
+        if raw.retry_backoff_seconds == 0 || raw.retry_backoff_seconds > 3600 {
+            bail!(
+                "SITREP_RETRY_BACKOFF_SECONDS must be between 1 and 3600 (got {})",
+                raw.retry_backoff_seconds
+            );
+        }
+        if raw.fan_out_batch_size == 0 || raw.fan_out_batch_size > 50_000 {
+            bail!(
+                "SITREP_FAN_OUT_BATCH_SIZE must be between 1 and 50000 (got {})",
+                raw.fan_out_batch_size
+            );
+        }
         if raw.session_hours == 0 {
             bail!("SITREP_SESSION_HOURS must be at least 1");
         }
@@ -477,6 +512,9 @@ impl Settings {
             worker: raw.worker,
             smtp_connections: raw.smtp_connections as usize,
             quarantine_after_bounces: raw.quarantine_after_bounces.clamp(1, 1_000_000) as i32,
+            delivery_lease: chrono::Duration::seconds(i64::from(raw.delivery_lease_seconds)),
+            retry_backoff_seconds: i64::from(raw.retry_backoff_seconds),
+            fan_out_batch_size: i64::from(raw.fan_out_batch_size),
             session_lifetime: chrono::Duration::hours(i64::from(raw.session_hours)),
             login_burst: raw.login_burst,
             login_per_minute: raw.login_per_minute,
@@ -555,6 +593,10 @@ mod tests {
             bad(|r| r.uptime_weights.major_outage = 2.0).contains("uptime_weights.major_outage")
         );
         assert!(bad(|r| r.recurrence_window_days = 0).contains("RECURRENCE_WINDOW"));
+        assert!(bad(|r| r.delivery_lease_seconds = 0).contains("SITREP_DELIVERY_LEASE_SECONDS"));
+        assert!(bad(|r| r.retry_backoff_seconds = 0).contains("SITREP_RETRY_BACKOFF_SECONDS"));
+        assert!(bad(|r| r.retry_backoff_seconds = 7200).contains("between 1 and 3600"));
+        assert!(bad(|r| r.fan_out_batch_size = 0).contains("SITREP_FAN_OUT_BATCH_SIZE"));
         assert!(
             bad(|r| r.support_hours = Some(serde_json::json!({"monday": ["17:00-09:00"]})))
                 .contains("support_hours")

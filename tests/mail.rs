@@ -24,7 +24,7 @@ pub(crate) struct Sink {
     dir: PathBuf,
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -42,7 +42,7 @@ impl Sink {
 
     /// A sink on `port` dumping into `dir`; `faults` are smtp-sink options
     /// such as `-r .` (4xx after the data) or `-f RCPT` (5xx to RCPT).
-    fn start_on(dir: &Path, port: u16, faults: &[&str]) -> Sink {
+    pub(crate) fn start_on(dir: &Path, port: u16, faults: &[&str]) -> Sink {
         assert!(
             Path::new(SMTP_SINK).exists(),
             "{SMTP_SINK} is missing: install postfix (tests/run-all.sh does)"

@@ -17,6 +17,7 @@ mod maintenance_mail;
 mod metrics;
 mod metrics_console;
 mod milestones;
+mod outbox_crash;
 mod pages;
 mod roster;
 mod reports;

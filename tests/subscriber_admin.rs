@@ -219,6 +219,7 @@ async fn the_notifications_page_shows_delivery_progress_and_refreshes_while_pend
     import(&s.app, "a@example.com,external,\nb@example.com,external,\n").await;
     notifying_update(&s, "Slow checkout").await;
 
+    // Written with the update; its deliveries come with the fan-out step.
     let (status, page) = s.app.get_page("/admin/notifications").await;
     assert_eq!(status, 200);
     assert!(
@@ -226,10 +227,19 @@ async fn the_notifications_page_shows_delivery_progress_and_refreshes_while_pend
         "{page}"
     );
     assert!(page.contains("Slow checkout — Investigating"), "{page}");
-    assert_eq!(cell(&page, "Slow checkout", "pending"), "2");
-    assert_eq!(cell(&page, "Slow checkout", "sent"), "0");
+    assert!(
+        cell(&page, "Slow checkout", "total").contains("fanning out: 0 recipients so far"),
+        "{page}"
+    );
 
     let worker = Worker::new(&s.app.app_state.settings, s.app.app_state.db.clone()).unwrap();
+    assert_eq!(worker.fan_out_pending().await.unwrap(), 2);
+    let (_, page) = s.app.get_page("/admin/notifications").await;
+    assert!(page.contains("http-equiv=\"refresh\""), "{page}");
+    assert_eq!(cell(&page, "Slow checkout", "pending"), "2");
+    assert_eq!(cell(&page, "Slow checkout", "sent"), "0");
+    assert_eq!(cell(&page, "Slow checkout", "total"), "2");
+
     let report = worker.run_once(sitrep::db::now()).await.unwrap();
     assert_eq!(report.sent, 2);
     let deadline = Instant::now() + Duration::from_secs(10);

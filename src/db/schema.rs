@@ -248,6 +248,8 @@ diesel::table! {
         payload_json -> Text,
         created_at -> Timestamp,
         fanned_out_at -> Nullable<Timestamp>,
+        fan_out_components -> Nullable<Text>,
+        fan_out_cursor -> BigInt,
     }
 }
 

@@ -129,6 +129,177 @@ mod tests {
         assert!(!email.subject.contains('\n'));
     }
 
+    /// Hostile values in every field a template shows.
+    const SCRIPT: &str = "<script>alert(\"x\")</script>";
+    const NAMES: &str = "Zürich — 東京 ☃";
+
+    fn hostile_title() -> String {
+        let unit = format!("{SCRIPT} \"double\" 'single' & {NAMES} ");
+        unit.chars().cycle().take(2000).collect()
+    }
+
+    fn hostile_data(kind: NotificationKind) -> Value {
+        let page_name = format!("{SCRIPT} O'Brien & \"Søn\" {NAMES}");
+        let page_url = "https://status.example.com/?a=1&b=\"2\"";
+        let mut data = serde_json::json!({
+            "page_name": page_name,
+            "page_url": page_url,
+            "recipient": "ops@example.com",
+        });
+        let extra = match kind {
+            NotificationKind::Test => {
+                serde_json::json!({"requested_at": format!("{NAMES} {SCRIPT}")})
+            }
+            NotificationKind::Confirmation => serde_json::json!({
+                "internal": false,
+                "confirm_url": format!("{page_url}&confirm=\"<x>\""),
+            }),
+            NotificationKind::IncidentUpdate => {
+                let markdown = format!("{SCRIPT} **{NAMES}** \"quoted\" & 'single'");
+                serde_json::json!({
+                    "incident_name": hostile_title(),
+                    "phase_label": format!("{NAMES} {SCRIPT}"),
+                    "impact_label": "\"Major\" & <b>bold</b>",
+                    "text": markdown,
+                    "html": crate::render::markdown::to_safe_html(&markdown),
+                    "incident_url": format!("{page_url}&i=\"1\""),
+                    "manage_url": format!("{page_url}&m='1'"),
+                    "unsubscribe_url": format!("{page_url}&u=<1>"),
+                })
+            }
+            NotificationKind::MaintenanceScheduled
+            | NotificationKind::MaintenanceReminder
+            | NotificationKind::MaintenanceStarted
+            | NotificationKind::MaintenanceCompleted => {
+                let markdown = format!("{SCRIPT} **{NAMES}** \"quoted\" & 'single'");
+                serde_json::json!({
+                    "maintenance_name": hostile_title(),
+                    "event_label": format!("{NAMES} {SCRIPT}"),
+                    "starts": format!("Tue 24 Nov 22:00 {NAMES}"),
+                    "ends": "Tue 24 Nov 23:00 CET",
+                    "window": format!("{SCRIPT} 22:00–23:00"),
+                    "next_window": format!("{NAMES} & <next>"),
+                    "components_list": format!("{SCRIPT}, {NAMES}"),
+                    "text": markdown,
+                    "html": crate::render::markdown::to_safe_html(&markdown),
+                    "maintenance_url": format!("{page_url}&i=\"1\""),
+                    "manage_url": format!("{page_url}&m='1'"),
+                    "unsubscribe_url": format!("{page_url}&u=<1>"),
+                    "internal": false,
+                })
+            }
+            NotificationKind::Digest => {
+                unreachable!("the digest's hostile values are checked in tests/digest.rs")
+            }
+        };
+        data.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        data
+    }
+
+    /// Renders, builds the RFC 5322 message as the sender does, parses it
+    /// back with an independent MIME parser, and checks each part.
+    #[test]
+    fn hostile_values_are_escaped_in_html_kept_in_text_and_encoded_in_the_subject_for_every_kind() {
+        let templates = EmailTemplates::load(None).unwrap();
+        for kind in [
+            NotificationKind::Test,
+            NotificationKind::Confirmation,
+            NotificationKind::IncidentUpdate,
+            NotificationKind::MaintenanceScheduled,
+            NotificationKind::MaintenanceReminder,
+            NotificationKind::MaintenanceStarted,
+            NotificationKind::MaintenanceCompleted,
+        ] {
+            let data = hostile_data(kind);
+            let email = templates.render(kind, &data).unwrap();
+            let name = kind.as_str();
+
+            // HTML: no live markup from values; the non-ASCII text intact.
+            assert!(!email.html.contains("<script>"), "{name}: {}", email.html);
+            assert!(email.html.contains("&lt;script&gt;"), "{name}");
+            assert!(email.html.contains(NAMES), "{name}");
+            assert!(
+                !email.html.contains("\"2\""),
+                "{name}: a quote in an attribute"
+            );
+            // Text: values as written, not HTML-escaped.
+            assert!(email.text.contains(SCRIPT), "{name}: {}", email.text);
+            assert!(email.text.contains(NAMES), "{name}");
+            assert!(
+                !email.text.contains("&lt;") && !email.text.contains("&amp;"),
+                "{name}"
+            );
+            assert!(
+                !email.text.contains("&quot;") && !email.text.contains("&#x27;"),
+                "{name}"
+            );
+            if kind == NotificationKind::IncidentUpdate || kind.is_bulletin() {
+                assert!(
+                    email.text.contains(&hostile_title()),
+                    "{name}: the long title is whole"
+                );
+                assert!(email.subject.contains(&hostile_title()), "{name}");
+            }
+
+            let outgoing = super::super::sender::OutgoingEmail {
+                delivery_id: 1,
+                message_id: "<delivery-1.1@status.example.com>".into(),
+                to: "ops@example.com".into(),
+                content: email.clone(),
+                headers: vec![(
+                    "List-Unsubscribe".into(),
+                    "<https://status.example.com/unsubscribe/1-ab>".into(),
+                )],
+            };
+            let from: lettre::message::Mailbox = "Status <status@example.com>".parse().unwrap();
+            let built = super::super::sender::build(&from, &outgoing).unwrap();
+            let raw = String::from_utf8(built.bytes.clone()).expect("the message is ASCII");
+            assert!(raw.is_ascii(), "{name}: 8-bit bytes on the wire");
+            let head = raw.split("\r\n\r\n").next().unwrap();
+            for line in head.split("\r\n") {
+                assert!(
+                    line.len() <= 998,
+                    "{name}: a header line of {} bytes",
+                    line.len()
+                );
+            }
+            let parsed = mailparse::parse_mail(&built.bytes).unwrap();
+            use mailparse::MailHeaderMap;
+            let subject = parsed.headers.get_first_value("Subject").unwrap();
+            assert_eq!(subject, email.subject, "{name}: the subject reads back");
+            assert!(
+                subject.contains(NAMES) && subject.contains(SCRIPT),
+                "{name}"
+            );
+            assert!(
+                head.to_ascii_lowercase().contains("=?utf-8?b?"),
+                "{name}: the non-ASCII words of the subject are RFC 2047 encoded: {head}"
+            );
+            let mut plain = None;
+            let mut html = None;
+            for part in &parsed.subparts {
+                match part.ctype.mimetype.as_str() {
+                    "text/plain" => plain = Some(part.get_body().unwrap()),
+                    "text/html" => html = Some(part.get_body().unwrap()),
+                    other => panic!("{name}: unexpected part {other}"),
+                }
+            }
+            let normalise = |s: &str| s.replace("\r\n", "\n").trim_end().to_string();
+            assert_eq!(
+                normalise(&plain.expect("a text part")),
+                normalise(&email.text),
+                "{name}: the text part reads back as rendered"
+            );
+            assert_eq!(
+                normalise(&html.expect("an HTML part")),
+                normalise(&email.html),
+                "{name}: the HTML part reads back as rendered"
+            );
+        }
+    }
+
     #[test]
     fn a_missing_variable_is_an_error_not_a_blank() {
         let templates = EmailTemplates::load(None).unwrap();

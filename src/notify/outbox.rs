@@ -5,6 +5,22 @@
 //! Every function takes the caller's connection, so a notification can be
 //! written inside the same write transaction as the change it announces
 //! (`write_transaction` nests as a savepoint).
+//!
+//! Two ways in:
+//! - [`enqueue`]: a notification with its (few) recipients, fanned out at
+//!   once (confirmation and test emails);
+//! - [`create_fan_out`]: a notification for the subscribers of an audience,
+//!   written with its component filter only; the worker's fan-out step
+//!   ([`crate::db::models::subscribers::fan_out_batch`]) adds its deliveries
+//!   later, a batch of subscribers per transaction, with a cursor kept on
+//!   the notification, and finally sets `fanned_out_at`.
+//!
+//! Why nothing is lost: the notification commits with the change; each
+//! fan-out batch commits its deliveries together with the cursor (a crash
+//! redoes at most one batch, and the `UNIQUE(notification_id, recipient)`
+//! rule makes redoing it harmless); a claimed delivery that was sent but not
+//! yet marked sent when the sender died is claimed again once its lease runs
+//! out and resent with the Message-ID fixed when the delivery was written.
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
@@ -19,7 +35,8 @@ use crate::on_backend;
 
 /// Deliveries are inserted this many rows per statement.
 pub const INSERT_BATCH: usize = 500;
-/// The first retry waits this long; each further one twice as long as the last.
+/// The first retry waits this long by default (`retry_backoff_seconds`);
+/// each further one twice as long as the last.
 pub const FIRST_BACKOFF_SECONDS: i64 = 30;
 /// Retries never wait longer than this.
 pub const MAX_BACKOFF_SECONDS: i64 = 3600;
@@ -149,7 +166,21 @@ pub struct Notification {
     pub subject: Option<String>,
     pub payload_json: String,
     pub created_at: NaiveDateTime,
+    /// Set once every delivery exists; `None` while a fan-out is under way.
     pub fanned_out_at: Option<NaiveDateTime>,
+    /// For a subscriber fan-out, the component ids (JSON array) a
+    /// subscriber's filter must meet (an empty filter always does); `None`
+    /// for a notification enqueued with its recipients.
+    pub fan_out_components: Option<String>,
+    /// The id of the last subscriber the fan-out has done.
+    pub fan_out_cursor: i64,
+}
+
+impl Notification {
+    /// Whether deliveries are still being added to it.
+    pub fn fanning_out(&self) -> bool {
+        self.fanned_out_at.is_none()
+    }
 }
 
 /// One message to one recipient.
@@ -182,6 +213,7 @@ struct NotificationRow<'a> {
     payload_json: String,
     created_at: NaiveDateTime,
     fanned_out_at: Option<NaiveDateTime>,
+    fan_out_components: Option<String>,
 }
 
 #[derive(Insertable)]
@@ -200,6 +232,30 @@ struct DeliveryRow<'a> {
 /// deliveries later with [`add_deliveries`] and [`mark_fanned_out`]).
 #[tracing::instrument(skip_all, fields(kind = new.kind.as_str()))]
 pub fn create_notification(conn: &mut DbConn, new: &NewNotification) -> Result<i64, StoreError> {
+    insert_notification(conn, new, None)
+}
+
+/// Writes a notification for the active subscribers of its audience whose
+/// component filter is empty or meets `component_ids`, and nothing else:
+/// the fan-out step adds the deliveries later, in batches. Cheap whatever
+/// the number of subscribers, so it belongs inside the caller's transaction.
+#[tracing::instrument(skip_all, fields(kind = new.kind.as_str()))]
+pub fn create_fan_out(
+    conn: &mut DbConn,
+    new: &NewNotification,
+    component_ids: &[i64],
+) -> Result<i64, StoreError> {
+    let mut ids = component_ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    insert_notification(conn, new, Some(serde_json::json!(ids).to_string()))
+}
+
+fn insert_notification(
+    conn: &mut DbConn,
+    new: &NewNotification,
+    fan_out_components: Option<String>,
+) -> Result<i64, StoreError> {
     let row = NotificationRow {
         kind: new.kind.as_str(),
         audience: new.audience.as_str(),
@@ -207,6 +263,7 @@ pub fn create_notification(conn: &mut DbConn, new: &NewNotification) -> Result<i
         payload_json: new.payload.to_string(),
         created_at: now(),
         fanned_out_at: None,
+        fan_out_components,
     };
     Ok(on_backend!(conn, |c| diesel::insert_into(
         notifications::table
@@ -246,8 +303,25 @@ pub fn add_deliveries(
     notification_id: i64,
     recipients: &[EmailAddress],
 ) -> Result<usize, StoreError> {
+    add_deliveries_due(conn, message_domain, notification_id, recipients, now())
+}
+
+/// [`add_deliveries`] with the first attempt due at `due` (a fan-out makes
+/// its deliveries due when their notification was written).
+pub fn add_deliveries_due(
+    conn: &mut DbConn,
+    message_domain: &str,
+    notification_id: i64,
+    recipients: &[EmailAddress],
+    due: NaiveDateTime,
+) -> Result<usize, StoreError> {
     conn.write_transaction(|conn| {
         let created_at = now();
+        // Ids only grow, so every row added here has a larger id than this.
+        let before: i64 = on_backend!(conn, |c| deliveries::table
+            .select(diesel::dsl::max(deliveries::id))
+            .first::<Option<i64>>(c))?
+        .unwrap_or(0);
         let mut added = 0;
         for chunk in recipients.chunks(INSERT_BATCH) {
             added += match conn {
@@ -259,7 +333,7 @@ pub fn add_deliveries(
                             recipient: recipient.as_str(),
                             status: DeliveryStatus::Pending.as_str(),
                             attempts: 0,
-                            next_attempt_at: created_at,
+                            next_attempt_at: due,
                             message_id: "",
                             created_at,
                         })
@@ -285,38 +359,45 @@ pub fn add_deliveries(
                         query = query
                             .bind::<BigInt, _>(notification_id)
                             .bind::<Text, _>(recipient.as_str())
-                            .bind::<Timestamp, _>(created_at)
+                            .bind::<Timestamp, _>(due)
                             .bind::<Timestamp, _>(created_at);
                     }
                     query.execute(c)?
                 }
             };
         }
-        assign_message_ids(conn, message_domain, notification_id)?;
+        if added > 0 {
+            assign_message_ids(conn, message_domain, notification_id, before)?;
+        }
         Ok(added)
     })
 }
 
-/// Gives the new deliveries of a notification their Message-ID, derived from
-/// the delivery's id, which is only known once the row exists.
+/// Gives the new deliveries of a notification (ids above `after`) their
+/// Message-ID, derived from the delivery's id, which is only known once the
+/// row exists. Written in the same transaction as the row, so a resend after
+/// a crash carries the same one.
 fn assign_message_ids(
     conn: &mut DbConn,
     message_domain: &str,
     notification_id: i64,
+    after: i64,
 ) -> Result<(), StoreError> {
     let suffix = format!("@{message_domain}>");
     let concat = "'<delivery-' || id || '.' || notification_id ||";
     match conn {
         DbConn::Sqlite(c) => diesel::sql_query(format!(
-            "UPDATE deliveries SET message_id = {concat} ? WHERE notification_id = ? AND message_id = ''"
+            "UPDATE deliveries SET message_id = {concat} ? WHERE id > ? AND notification_id = ? AND message_id = ''"
         ))
         .bind::<diesel::sql_types::Text, _>(&suffix)
+        .bind::<diesel::sql_types::BigInt, _>(after)
         .bind::<diesel::sql_types::BigInt, _>(notification_id)
         .execute(c)?,
         DbConn::Postgres(c) => diesel::sql_query(format!(
-            "UPDATE deliveries SET message_id = {concat} $1 WHERE notification_id = $2 AND message_id = ''"
+            "UPDATE deliveries SET message_id = {concat} $1 WHERE id > $2 AND notification_id = $3 AND message_id = ''"
         ))
         .bind::<diesel::sql_types::Text, _>(&suffix)
+        .bind::<diesel::sql_types::BigInt, _>(after)
         .bind::<diesel::sql_types::BigInt, _>(notification_id)
         .execute(c)?,
     };
@@ -329,6 +410,56 @@ pub fn mark_fanned_out(conn: &mut DbConn, notification_id: i64) -> Result<(), St
         notifications::table.filter(notifications::id.eq(notification_id))
     )
     .set(notifications::fanned_out_at.eq(Some(now())))
+    .execute(c))?;
+    Ok(())
+}
+
+/// The oldest subscriber notification still fanning out, locked for the
+/// rest of the caller's write transaction. On PostgreSQL it is taken with
+/// `FOR UPDATE SKIP LOCKED`, so fan-out steps on several instances each work
+/// on a different notification (or find nothing) instead of waiting; on
+/// SQLite the `BEGIN IMMEDIATE` transaction makes them take turns. Call it
+/// inside `write_transaction`.
+pub fn lock_next_fan_out(conn: &mut DbConn) -> Result<Option<Notification>, StoreError> {
+    use notifications::dsl as n;
+    Ok(match conn {
+        DbConn::Postgres(c) => n::notifications
+            .select(Notification::as_select())
+            .filter(n::fanned_out_at.is_null())
+            .filter(n::fan_out_components.is_not_null())
+            .order(n::id)
+            .limit(1)
+            .for_update()
+            .skip_locked()
+            .first(c)
+            .optional()?,
+        DbConn::Sqlite(c) => n::notifications
+            .select(Notification::as_select())
+            .filter(n::fanned_out_at.is_null())
+            .filter(n::fan_out_components.is_not_null())
+            .order(n::id)
+            .first(c)
+            .optional()?,
+    })
+}
+
+/// Moves a fan-out's cursor to `cursor` (the last subscriber id done) and,
+/// when `done`, records that every delivery exists.
+pub fn advance_fan_out(
+    conn: &mut DbConn,
+    notification_id: i64,
+    cursor: i64,
+    done: bool,
+) -> Result<(), StoreError> {
+    use notifications::dsl as n;
+    let fanned_out_at = done.then(now);
+    on_backend!(conn, |c| diesel::update(
+        n::notifications.find(notification_id)
+    )
+    .set((
+        n::fan_out_cursor.eq(cursor),
+        n::fanned_out_at.eq(fanned_out_at),
+    ))
     .execute(c))?;
     Ok(())
 }
@@ -401,20 +532,42 @@ pub fn mark_sent(conn: &mut DbConn, ids: &[i64], at: NaiveDateTime) -> Result<us
     }
     let mut marked = 0;
     for chunk in ids.chunks(INSERT_BATCH) {
-        marked += on_backend!(conn, |c| diesel::update(
-            d::deliveries
-                .filter(d::id.eq_any(chunk))
-                .filter(d::status.eq(DeliveryStatus::Pending.as_str()))
-        )
-        .set((
-            d::status.eq(DeliveryStatus::Sent.as_str()),
-            d::attempts.eq(d::attempts + 1),
-            d::sent_at.eq(Some(at)),
-            d::lease_owner.eq(None::<String>),
-            d::lease_until.eq(None::<NaiveDateTime>),
-            d::last_error.eq(None::<String>),
-        ))
-        .execute(c))?;
+        marked += match conn {
+            DbConn::Postgres(c) => diesel::update(
+                d::deliveries
+                    .filter(d::id.eq_any(chunk))
+                    .filter(d::status.eq(DeliveryStatus::Pending.as_str())),
+            )
+            .set((
+                d::status.eq(DeliveryStatus::Sent.as_str()),
+                d::attempts.eq(d::attempts + 1),
+                d::sent_at.eq(Some(at)),
+                d::lease_owner.eq(None::<String>),
+                d::lease_until.eq(None::<NaiveDateTime>),
+                d::last_error.eq(None::<String>),
+            ))
+            .execute(c)?,
+            // Without table statistics SQLite would pick the (status, …)
+            // index for `status = 'pending'` and visit every pending
+            // delivery of a large fan-out at each batch; the unary `+`
+            // keeps it on the primary key.
+            DbConn::Sqlite(c) => {
+                use diesel::sql_types::{BigInt, Timestamp};
+                let sql = format!(
+                    "UPDATE deliveries SET status = 'sent', attempts = attempts + 1, sent_at = ?, \
+                     lease_owner = NULL, lease_until = NULL, last_error = NULL \
+                     WHERE id IN ({}) AND +status = 'pending'",
+                    vec!["?"; chunk.len()].join(", ")
+                );
+                let mut query = diesel::sql_query(sql)
+                    .into_boxed::<diesel::sqlite::Sqlite>()
+                    .bind::<Timestamp, _>(at);
+                for id in chunk {
+                    query = query.bind::<BigInt, _>(*id);
+                }
+                query.execute(c)?
+            }
+        };
     }
     Ok(marked)
 }
@@ -433,8 +586,14 @@ pub struct FailedAttempt {
 /// How long to wait before the next attempt after `failed_attempts` failures:
 /// 30 s, 1 min, 2 min, … capped at 1 h.
 pub fn backoff(failed_attempts: i32) -> Duration {
+    backoff_from(FIRST_BACKOFF_SECONDS, failed_attempts)
+}
+
+/// [`backoff`] with the first wait `first_seconds` (`retry_backoff_seconds`):
+/// doubling after each failure, capped at 1 h.
+pub fn backoff_from(first_seconds: i64, failed_attempts: i32) -> Duration {
     let exponent = failed_attempts.saturating_sub(1).clamp(0, 20) as u32;
-    let seconds = FIRST_BACKOFF_SECONDS.saturating_mul(1_i64 << exponent);
+    let seconds = first_seconds.max(1).saturating_mul(1_i64 << exponent);
     Duration::seconds(seconds.min(MAX_BACKOFF_SECONDS))
 }
 
@@ -446,6 +605,16 @@ pub fn mark_failed(
     conn: &mut DbConn,
     failure: &FailedAttempt,
     at: NaiveDateTime,
+) -> Result<DeliveryStatus, StoreError> {
+    mark_failed_with(conn, failure, at, FIRST_BACKOFF_SECONDS)
+}
+
+/// [`mark_failed`] with the first retry after `first_backoff_seconds`.
+pub fn mark_failed_with(
+    conn: &mut DbConn,
+    failure: &FailedAttempt,
+    at: NaiveDateTime,
+    first_backoff_seconds: i64,
 ) -> Result<DeliveryStatus, StoreError> {
     use deliveries::dsl as d;
     let attempts = failure.attempts_before.saturating_add(1);
@@ -463,7 +632,7 @@ pub fn mark_failed(
     .set((
         d::status.eq(status.as_str()),
         d::attempts.eq(attempts),
-        d::next_attempt_at.eq(at + backoff(attempts)),
+        d::next_attempt_at.eq(at + backoff_from(first_backoff_seconds, attempts)),
         d::lease_owner.eq(None::<String>),
         d::lease_until.eq(None::<NaiveDateTime>),
         d::last_error.eq(Some(&error)),
@@ -553,6 +722,9 @@ mod tests {
         assert_eq!(backoff(3), Duration::seconds(120));
         assert_eq!(backoff(8), Duration::seconds(3600));
         assert_eq!(backoff(40), Duration::seconds(3600));
+        assert_eq!(backoff_from(1, 1), Duration::seconds(1));
+        assert_eq!(backoff_from(1, 4), Duration::seconds(8));
+        assert_eq!(backoff_from(0, 1), Duration::seconds(1));
     }
 
     #[test]

@@ -122,19 +122,11 @@ impl SmtpMailer {
     #[tracing::instrument(skip_all, fields(relay = %self.inner.host, count = emails.len()))]
     pub(super) async fn send(&self, emails: Vec<OutgoingEmail>) -> Vec<SendOutcome> {
         let mut outcomes = Vec::with_capacity(emails.len());
-        let mut built = Vec::with_capacity(emails.len());
-        for email in &emails {
-            match build(&self.inner.from, email) {
-                Ok(b) => built.push(b),
-                Err(error) => outcomes.push(SendOutcome {
-                    delivery_id: email.delivery_id,
-                    result: Err(error),
-                }),
-            }
-        }
-        let lanes_count = self.inner.connections.min(built.len()).max(1);
-        let mut lanes: Vec<Vec<BuiltEmail>> = (0..lanes_count).map(|_| Vec::new()).collect();
-        for (i, email) in built.into_iter().enumerate() {
+        // Each lane builds its own messages, so building runs in parallel
+        // with the other lanes' SMTP dialogues.
+        let lanes_count = self.inner.connections.min(emails.len()).max(1);
+        let mut lanes: Vec<Vec<OutgoingEmail>> = (0..lanes_count).map(|_| Vec::new()).collect();
+        for (i, email) in emails.into_iter().enumerate() {
             lanes[i % lanes_count].push(email);
         }
         let mut tasks = tokio::task::JoinSet::new();
@@ -158,11 +150,21 @@ impl SmtpRelay {
     /// Sends one lane's emails over one connection, reconnecting after an
     /// error (lettre closes a connection on any error). When the relay cannot
     /// be reached, the rest of the lane fails transiently at once.
-    async fn send_lane(&self, lane: Vec<BuiltEmail>) -> Vec<SendOutcome> {
+    async fn send_lane(&self, lane: Vec<OutgoingEmail>) -> Vec<SendOutcome> {
         let mut outcomes = Vec::with_capacity(lane.len());
         let mut connection = self.take_idle().map(|c| (c, true));
         let mut emails = lane.into_iter();
-        while let Some(email) = emails.next() {
+        while let Some(outgoing) = emails.next() {
+            let email: BuiltEmail = match build(&self.from, &outgoing) {
+                Ok(built) => built,
+                Err(error) => {
+                    outcomes.push(SendOutcome {
+                        delivery_id: outgoing.delivery_id,
+                        result: Err(error),
+                    });
+                    continue;
+                }
+            };
             let result = loop {
                 let (conn, reused) = match connection.as_mut() {
                     Some((conn, reused)) => (conn, *reused),

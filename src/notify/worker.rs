@@ -1,8 +1,16 @@
-//! The outbox worker: claims due deliveries in batches with a lease, renders
-//! each one's email, sends the batch over the mailer's connections, and
-//! records the outcomes in one write transaction. `sitrep serve` runs it in
-//! the background (unless `SITREP_WORKER=false`); `sitrep mail test` runs it
-//! in the foreground.
+//! The outbox worker: fans subscriber notifications out into deliveries
+//! (a batch of subscribers per transaction, see
+//! [`subscribers::fan_out_batch`]), claims due deliveries in batches with a
+//! lease, renders each one's email, sends the batch over the mailer's
+//! connections, and records the outcomes in one write transaction.
+//! `sitrep serve` runs it in the background (unless `SITREP_WORKER=false`):
+//! one task fans out, another sends, so the first emails leave while the
+//! fan-out of a large audience is still under way. `sitrep mail test` runs
+//! it in the foreground.
+//!
+//! Several instances may run it against one PostgreSQL database: fan-out
+//! steps lock the notification they work on, and claims skip rows another
+//! sender holds (`FOR UPDATE SKIP LOCKED`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -13,18 +21,29 @@ use serde_json::Value;
 
 use super::email::EmailTemplates;
 use super::outbox::{self, DeliveryStatus, FailedAttempt, NotificationKind};
-use super::sender::{message_domain, Mailer, OutgoingEmail, SendError};
+use super::sender::{message_domain, Mailer, OutgoingEmail, SendError, SendOutcome};
 use crate::config::Settings;
+use crate::db::models::subscribers;
 use crate::db::{Db, StoreError};
 use crate::domain::token::random_secret;
 
 /// How often an idle worker looks for due deliveries.
 pub const POLL_INTERVAL: Duration = Duration::from_secs(1);
-/// How long a claim holds its deliveries; a sender that crashed gives them
+/// How long a claim holds its deliveries by default (the setting
+/// `delivery_lease_seconds` overrides it); a sender that crashed gives them
 /// back when it runs out.
-pub const LEASE_SECONDS: i64 = 300;
+pub const LEASE_SECONDS: i64 = 120;
 /// Deliveries claimed per SMTP connection in one batch.
 pub const PER_CONNECTION: usize = 50;
+
+/// A claimed batch with its emails rendered.
+struct Prepared {
+    started: Instant,
+    claimed: Vec<outbox::Delivery>,
+    emails: Vec<OutgoingEmail>,
+    /// Deliveries that could not be rendered.
+    failures: Vec<(i64, SendError)>,
+}
 
 /// What one batch did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -45,6 +64,12 @@ pub struct Worker {
     owner: String,
     batch: i64,
     lease: chrono::Duration,
+    /// The first retry's wait; doubled after each further failure.
+    first_backoff_seconds: i64,
+    /// Subscribers walked per fan-out transaction.
+    fan_out_batch: i64,
+    /// The host in Message-IDs.
+    message_domain: String,
     /// Base URL, page name and secret for subscriber links.
     links: super::links::LinkSettings,
     /// Permanent bounces after which a subscriber is quarantined.
@@ -69,7 +94,10 @@ impl Worker {
             templates: Arc::new(templates),
             owner,
             batch: (PER_CONNECTION * settings.smtp_connections.max(1)) as i64,
-            lease: chrono::Duration::seconds(LEASE_SECONDS),
+            lease: settings.delivery_lease,
+            first_backoff_seconds: settings.retry_backoff_seconds,
+            fan_out_batch: settings.fan_out_batch_size,
+            message_domain: message_domain(settings),
             links: super::links::LinkSettings::from(settings),
             quarantine_after: settings.quarantine_after_bounces.max(1),
         })
@@ -90,10 +118,54 @@ impl Worker {
         &self.mailer
     }
 
-    /// Claims one batch of deliveries due at `now`, sends it and records
-    /// every outcome. Tests pass a later `now` to reach retries early.
-    #[tracing::instrument(skip_all, fields(owner = %self.owner))]
+    /// Changes how many subscribers one fan-out transaction walks.
+    pub fn with_fan_out_batch(mut self, subscribers: i64) -> Worker {
+        self.fan_out_batch = subscribers.max(1);
+        self
+    }
+
+    /// One fan-out step (one batch of one notification); `None` when no
+    /// notification is waiting for its deliveries.
+    pub async fn fan_out_once(&self) -> Result<Option<subscribers::FanOutBatch>, StoreError> {
+        let (domain, batch) = (self.message_domain.clone(), self.fan_out_batch);
+        self.db
+            .run(move |conn| subscribers::fan_out_batch(conn, &domain, batch))
+            .await
+    }
+
+    /// Fans out until every notification has all its deliveries (or another
+    /// instance holds the rest); returns how many deliveries were added.
+    pub async fn fan_out_pending(&self) -> Result<usize, StoreError> {
+        let mut added = 0;
+        while let Some(step) = self.fan_out_once().await? {
+            added += step.added;
+        }
+        Ok(added)
+    }
+
+    /// Finishes any fan-out, then claims one batch of deliveries due at
+    /// `now`, sends it and records every outcome. Tests pass a later `now`
+    /// to reach retries early.
     pub async fn run_once(&self, now: NaiveDateTime) -> Result<BatchReport, StoreError> {
+        self.fan_out_pending().await?;
+        self.send_once(now).await
+    }
+
+    /// Claims one batch of deliveries due at `now`, sends it and records
+    /// every outcome (no fan-out).
+    #[tracing::instrument(skip_all, fields(owner = %self.owner))]
+    pub async fn send_once(&self, now: NaiveDateTime) -> Result<BatchReport, StoreError> {
+        let Some(mut batch) = self.prepare(now).await? else {
+            return Ok(BatchReport::default());
+        };
+        let emails = std::mem::take(&mut batch.emails);
+        let outcomes = self.mailer.send(emails).await;
+        self.record(batch, outcomes, now).await
+    }
+
+    /// Claims the deliveries due at `now` and renders their emails; `None`
+    /// when nothing is due.
+    async fn prepare(&self, now: NaiveDateTime) -> Result<Option<Prepared>, StoreError> {
         let started = Instant::now();
         let (owner, batch, lease) = (self.owner.clone(), self.batch, self.lease);
         let claimed = self
@@ -101,7 +173,7 @@ impl Worker {
             .run(move |conn| outbox::claim(conn, &owner, now, batch, lease))
             .await?;
         if claimed.is_empty() {
-            return Ok(BatchReport::default());
+            return Ok(None);
         }
         let mut notification_ids: Vec<i64> = claimed.iter().map(|d| d.notification_id).collect();
         notification_ids.sort_unstable();
@@ -207,8 +279,27 @@ impl Worker {
                 }
             }
         }
+        Ok(Some(Prepared {
+            started,
+            claimed,
+            emails,
+            failures,
+        }))
+    }
 
-        let outcomes = self.mailer.send(emails).await;
+    /// Records what happened to a sent batch, in one write transaction.
+    async fn record(
+        &self,
+        batch: Prepared,
+        outcomes: Vec<SendOutcome>,
+        now: NaiveDateTime,
+    ) -> Result<BatchReport, StoreError> {
+        let Prepared {
+            started,
+            claimed,
+            mut failures,
+            ..
+        } = batch;
         let attempts: HashMap<i64, i32> = claimed.iter().map(|d| (d.id, d.attempts)).collect();
         let mut sent = Vec::new();
         // Refused for good by the relay (5xx): counts as a bounce.
@@ -247,6 +338,7 @@ impl Worker {
         let at = now.max(crate::db::now());
         let sent_count = sent.len();
         let threshold = self.quarantine_after;
+        let first_backoff = self.first_backoff_seconds;
         let (retrying, failed) = self
             .db
             .run(move |conn| {
@@ -254,7 +346,7 @@ impl Worker {
                     outbox::mark_sent(conn, &sent, at)?;
                     let (mut retrying, mut failed) = (0, 0);
                     for failure in &failed_attempts {
-                        match outbox::mark_failed(conn, failure, at)? {
+                        match outbox::mark_failed_with(conn, failure, at, first_backoff)? {
                             DeliveryStatus::Failed => {
                                 failed += 1;
                                 if bounced.contains(&failure.delivery_id) {
@@ -291,16 +383,62 @@ impl Worker {
         Ok(report)
     }
 
-    /// Runs batches for as long as the process lives: at once while batches
-    /// come back full, every [`POLL_INTERVAL`] otherwise.
-    pub async fn run_forever(self) {
+    /// Fans out for as long as the process lives: batch after batch while
+    /// there is work, every [`POLL_INTERVAL`] otherwise.
+    async fn fan_out_forever(self: Arc<Self>) {
         loop {
-            match self.run_once(crate::db::now()).await {
-                Ok(report) if report.claimed as i64 >= self.batch => continue,
-                Ok(_) => {}
-                Err(err) => tracing::warn!(error = %err, "the email sender could not run a batch"),
+            match self.fan_out_once().await {
+                Ok(Some(_)) => continue,
+                Ok(None) => {}
+                Err(err) => tracing::warn!(error = %err, "the fan-out step failed"),
             }
             tokio::time::sleep(POLL_INTERVAL).await;
+        }
+    }
+
+    /// Runs the fan-out task, and sends batches for as long as the process
+    /// lives: at once while there is work, every [`POLL_INTERVAL`]
+    /// otherwise.
+    ///
+    /// Pipelined: the next batch is claimed and rendered (and the previous
+    /// one recorded) while the current one is on the wire, so at most two
+    /// claimed batches are in flight; that is what a crash can send twice.
+    pub async fn run_forever(self) {
+        let this = Arc::new(self);
+        tokio::spawn(this.clone().fan_out_forever());
+        let mut in_flight: Option<(Prepared, tokio::task::JoinHandle<Vec<SendOutcome>>)> = None;
+        loop {
+            let now = crate::db::now();
+            let next = match this.prepare(now).await {
+                Ok(next) => next,
+                Err(err) => {
+                    tracing::warn!(error = %err, "the email sender could not claim a batch");
+                    None
+                }
+            };
+            // A send task that panicked leaves its deliveries leased: they
+            // are claimed again when the lease runs out.
+            let finished = match in_flight.take() {
+                Some((batch, sending)) => Some((batch, sending.await.unwrap_or_default())),
+                None => None,
+            };
+            // The next batch goes on the wire before the last one is
+            // recorded, so the connections wait for neither the database
+            // nor the rendering.
+            if let Some(mut batch) = next {
+                let emails = std::mem::take(&mut batch.emails);
+                let mailer = this.mailer.clone();
+                let sending = tokio::spawn(async move { mailer.send(emails).await });
+                in_flight = Some((batch, sending));
+            }
+            if let Some((batch, outcomes)) = finished {
+                if let Err(err) = this.record(batch, outcomes, now).await {
+                    tracing::warn!(error = %err, "the email sender could not record a batch");
+                }
+            }
+            if in_flight.is_none() {
+                tokio::time::sleep(POLL_INTERVAL).await;
+            }
         }
     }
 }

@@ -1,5 +1,7 @@
 //! Email subscribers: double opt-in, component filters, unsubscribing, and
-//! the fan-out of a notifying incident update to the matching subscribers.
+//! the fan-out of a notifying incident update to the matching subscribers
+//! (written with the update, turned into deliveries in batches afterwards:
+//! [`queue_for_subscribers`], [`fan_out_batch`]).
 //!
 //! Links in emails carry tokens derived with HMAC-SHA256 from the site secret
 //! and the subscriber's random `link_key` (see [`crate::notify::links`]):
@@ -318,8 +320,8 @@ pub fn recipients_for(
 }
 
 /// Queues the emails for a notifying update: one `incident_update`
-/// notification per audience that has text, with a delivery per matching
-/// subscriber. Runs inside the caller's transaction.
+/// notification per audience that has text, fanned out to the matching
+/// subscribers afterwards. Runs inside the caller's transaction.
 pub fn notify_incident_update(
     conn: &mut DbConn,
     incident: &Incident,
@@ -373,7 +375,12 @@ pub fn notify_incident_update(
 /// payload is what `templates/email/<kind>/` renders, to which the worker
 /// adds each recipient's links. Runs inside the caller's transaction, so the
 /// notification exists if and only if the change it announces does.
-/// Returns the notification's id.
+///
+/// Only the notification and its fan-out spec (audience, component filter)
+/// are written here, whatever the number of subscribers: the worker's
+/// fan-out step ([`fan_out_batch`]) adds one delivery per matching
+/// subscriber afterwards, so who gets it is decided then (a subscriber who
+/// unsubscribed in between gets nothing). Returns the notification's id.
 pub fn queue_for_subscribers(
     conn: &mut DbConn,
     kind: NotificationKind,
@@ -382,16 +389,155 @@ pub fn queue_for_subscribers(
     subject: String,
     payload: serde_json::Value,
 ) -> Result<i64, StoreError> {
-    let recipients = recipients_for(conn, audience, component_ids)?;
-    outbox::enqueue(
+    outbox::create_fan_out(
         conn,
-        &links::message_domain(),
         &NewNotification {
             kind,
             audience,
             subject: Some(subject),
             payload,
         },
-        &recipients,
+        component_ids,
     )
+}
+
+/// Subscribers walked per fan-out transaction by default (the setting
+/// `fan_out_batch_size`).
+pub const FAN_OUT_BATCH: i64 = 2000;
+
+/// What one fan-out batch did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FanOutBatch {
+    pub notification_id: i64,
+    /// Matching subscribers walked in this batch.
+    pub walked: usize,
+    /// Deliveries added (fewer than walked when a batch is redone).
+    pub added: usize,
+    /// The notification has every delivery now.
+    pub done: bool,
+}
+
+/// One step of the fan-out, in one write transaction: takes the oldest
+/// notification still fanning out (on PostgreSQL, one no other instance is
+/// working on), walks up to `batch` matching subscribers after its cursor in
+/// id order, adds their deliveries (skipping any that exist), and moves the
+/// cursor, setting `fanned_out_at` when the walk is complete. `None` when
+/// there is nothing to fan out. A crash loses at most this batch, which the
+/// next step redoes.
+#[tracing::instrument(skip_all)]
+pub fn fan_out_batch(
+    conn: &mut DbConn,
+    message_domain: &str,
+    batch: i64,
+) -> Result<Option<FanOutBatch>, StoreError> {
+    let batch = batch.max(1);
+    conn.write_transaction(|conn| {
+        let Some(notification) = outbox::lock_next_fan_out(conn)? else {
+            return Ok(None);
+        };
+        let components: Vec<i64> = notification
+            .fan_out_components
+            .as_deref()
+            .and_then(|json| serde_json::from_str(json).ok())
+            .unwrap_or_default();
+        let page = matching_after(
+            conn,
+            &notification.audience,
+            &components,
+            notification.fan_out_cursor,
+            batch,
+        )?;
+        let done = (page.len() as i64) < batch;
+        let cursor = page
+            .last()
+            .map(|(id, _)| *id)
+            .unwrap_or(notification.fan_out_cursor);
+        let recipients: Vec<EmailAddress> = page
+            .iter()
+            .filter_map(|(_, email)| EmailAddress::parse(email).ok())
+            .collect();
+        let added = outbox::add_deliveries_due(
+            conn,
+            message_domain,
+            notification.id,
+            &recipients,
+            notification.created_at,
+        )?;
+        outbox::advance_fan_out(conn, notification.id, cursor, done)?;
+        tracing::debug!(
+            notification = notification.id,
+            walked = page.len(),
+            added,
+            cursor,
+            done,
+            "fan-out batch"
+        );
+        Ok(Some(FanOutBatch {
+            notification_id: notification.id,
+            walked: page.len(),
+            added,
+            done,
+        }))
+    })
+}
+
+/// Up to `limit` active subscribers of `audience` with an id above `after`,
+/// in id order, whose filter is empty or meets `components`: id and address.
+pub fn matching_after(
+    conn: &mut DbConn,
+    audience: &str,
+    components: &[i64],
+    after: i64,
+    limit: i64,
+) -> Result<Vec<(i64, String)>, StoreError> {
+    use diesel::dsl::{exists, not};
+    use subscriber_components as sc;
+    if let DbConn::Sqlite(c) = conn {
+        // Written out for SQLite: without table statistics it would pick the
+        // (audience, confirmed_at, …) index and sort every active subscriber
+        // at each batch; the unary `+` keeps it walking the primary key from
+        // the cursor, stopping after `limit` matches.
+        #[derive(QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            id: i64,
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            email: String,
+        }
+        let chosen: Vec<String> = components.iter().map(i64::to_string).collect();
+        let sql = format!(
+            "SELECT id, email FROM subscribers WHERE +audience = ? AND id > ? \
+             AND confirmed_at IS NOT NULL AND unsubscribed_at IS NULL AND quarantined_at IS NULL \
+             AND (NOT EXISTS (SELECT 1 FROM subscriber_components sc WHERE sc.subscriber_id = subscribers.id) \
+             OR EXISTS (SELECT 1 FROM subscriber_components sc WHERE sc.subscriber_id = subscribers.id \
+             AND sc.component_id IN ({}))) ORDER BY id LIMIT ?",
+            chosen.join(", ")
+        );
+        let rows: Vec<Row> = diesel::sql_query(sql)
+            .bind::<diesel::sql_types::Text, _>(audience)
+            .bind::<diesel::sql_types::BigInt, _>(after)
+            .bind::<diesel::sql_types::BigInt, _>(limit)
+            .load(c)?;
+        return Ok(rows.into_iter().map(|r| (r.id, r.email)).collect());
+    }
+    Ok(on_backend!(conn, |c| {
+        let chosen = sc::table.filter(sc::subscriber_id.eq(subscribers::id));
+        subscribers::table
+            .select((subscribers::id, subscribers::email))
+            .filter(subscribers::audience.eq(audience))
+            .filter(subscribers::id.gt(after))
+            .filter(subscribers::confirmed_at.is_not_null())
+            .filter(subscribers::unsubscribed_at.is_null())
+            .filter(subscribers::quarantined_at.is_null())
+            .filter(
+                not(exists(chosen.select(sc::component_id))).or(exists(
+                    chosen
+                        .select(sc::component_id)
+                        .filter(sc::component_id.eq_any(components)),
+                )),
+            )
+            .order(subscribers::id)
+            .limit(limit)
+            .load(c)
+    })?)
 }

@@ -260,6 +260,8 @@ struct NotificationRow {
     failed: i64,
     quarantined: i64,
     total: i64,
+    /// Deliveries are still being added (the fan-out is under way).
+    fanning_out: bool,
 }
 
 #[derive(Serialize)]
@@ -269,7 +271,8 @@ struct NotificationsPage {
     rows: Vec<NotificationRow>,
 }
 
-/// `GET /admin/notifications`: refreshes itself every 5 s while anything is pending.
+/// `GET /admin/notifications`: refreshes itself every 5 s while anything is
+/// pending or a fan-out is under way ("fanning out: N recipients so far").
 pub async fn notifications(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -294,6 +297,7 @@ pub async fn notifications(
                 sent: p.sent,
                 failed: p.failed,
                 quarantined: p.quarantined,
+                fanning_out: n.fanned_out_at.is_none(),
             })
             .collect();
         Ok(html::render(
@@ -304,7 +308,7 @@ pub async fn notifications(
             "admin/notifications",
             NotificationsPage {
                 title: "Notifications",
-                auto_refresh: rows.iter().any(|r| r.pending > 0),
+                auto_refresh: rows.iter().any(|r| r.pending > 0 || r.fanning_out),
                 rows,
             },
         ))

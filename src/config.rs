@@ -681,14 +681,18 @@ mod tests {
         assert!(err.contains("digest_cron"), "{err}");
         assert!(err.contains("has 5 fields"), "{err}");
         assert!(err.contains("0 0 8 * * Mon"), "{err}");
-        let err = read("digest_cron = \"0 0 8 * * Mon\"").unwrap_err().to_string();
+        let err = read("digest_cron = \"0 0 8 * * Mon\"")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("digest_recipients is empty"), "{err}");
         let err = read("digest_recipients = [\"not an address\"]")
             .unwrap_err()
             .to_string();
         assert!(err.contains("digest_recipients"), "{err}");
-        let s = read("digest_cron = \"0 0 8 * * Mon\"\ndigest_recipients = \"a@example.com, b@example.com\"")
-            .unwrap();
+        let s = read(
+            "digest_cron = \"0 0 8 * * Mon\"\ndigest_recipients = \"a@example.com, b@example.com\"",
+        )
+        .unwrap();
         assert_eq!(s.digest_recipients.len(), 2);
         assert_eq!(s.digest_schedule.unwrap().source(), "0 0 8 * * Mon");
     }

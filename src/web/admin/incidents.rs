@@ -309,8 +309,7 @@ pub async fn list(state: web::Data<AppState>, req: HttpRequest, staff: SignedIn)
         let mut resolved = Vec::new();
         for i in &page.incidents {
             let view = incident_view(i, Audience::Internal, &state.settings, &page.components);
-            let report =
-                super::reports::badge(i.incident.id, report_statuses.get(&i.incident.id));
+            let report = super::reports::badge(i.incident.id, report_statuses.get(&i.incident.id));
             if i.incident.status == Phase::Resolved {
                 resolved.push(ResolvedRow { view, report });
             } else {

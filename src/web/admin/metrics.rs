@@ -129,8 +129,7 @@ fn human_opt(seconds: Option<i64>) -> String {
 
 fn percent(p: Option<f64>) -> String {
     // `ChangeView::percent` is in percent already (+50.0 is half as much again).
-    p.map(|p| format!(" ({p:+.0} %)"))
-        .unwrap_or_default()
+    p.map(|p| format!(" ({p:+.0} %)")).unwrap_or_default()
 }
 
 /// "↑ 12 min slower than the previous period" and the like.
@@ -324,7 +323,10 @@ pub(crate) fn midnight(day: NaiveDate, zone: Tz) -> NaiveDateTime {
 }
 
 /// Parses the query's dates (`YYYY-MM-DD`, both days included).
-pub(crate) fn days(query: &MetricsQuery, today: NaiveDate) -> Result<(NaiveDate, NaiveDate), String> {
+pub(crate) fn days(
+    query: &MetricsQuery,
+    today: NaiveDate,
+) -> Result<(NaiveDate, NaiveDate), String> {
     let parse = |name: &str, value: &Option<String>| -> Result<Option<NaiveDate>, String> {
         match value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
             None => Ok(None),

@@ -3,13 +3,13 @@
 
 pub mod audit;
 pub mod components;
+pub mod digest;
 pub mod groups;
 pub mod incidents;
 pub mod maintenances;
-pub mod digest;
 pub mod metrics;
-pub mod roster;
 pub mod reports;
+pub mod roster;
 pub mod session;
 pub mod subscribers;
 pub mod templates;

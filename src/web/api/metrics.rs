@@ -372,7 +372,14 @@ async fn compute(
                 due_on: item.due_on.map(|d| d.to_string()),
             });
     }
-    let uptime = component_uptime(&components, &changes, from, to, now, &settings.uptime_weights);
+    let uptime = component_uptime(
+        &components,
+        &changes,
+        from,
+        to,
+        now,
+        &settings.uptime_weights,
+    );
     Ok(Computed {
         from,
         to,
@@ -672,7 +679,14 @@ fn csv(c: &Computed) -> String {
                             .collect()
                     })
                     .unwrap_or_default();
-                format!("incident {id}: {}", if list.is_empty() { "no action items".into() } else { list.join("; ") })
+                format!(
+                    "incident {id}: {}",
+                    if list.is_empty() {
+                        "no action items".into()
+                    } else {
+                        list.join("; ")
+                    }
+                )
             })
             .collect();
         row.push(items.join(" | "));

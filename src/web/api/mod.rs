@@ -7,8 +7,8 @@ pub mod groups;
 pub mod incidents;
 pub mod maintenances;
 pub mod metrics;
-pub mod roster;
 pub mod reports;
+pub mod roster;
 pub mod templates;
 pub mod webhooks;
 

@@ -324,3 +324,72 @@ async fn three_permanent_bounces_quarantine_a_subscriber_who_is_then_skipped() {
         "{page}"
     );
 }
+
+#[tokio::test]
+async fn two_senders_fanning_out_the_same_notification_add_each_delivery_once() {
+    let s = setup(&[], false).await;
+    s.app.sign_in_as("boss@example.com", Role::Admin).await;
+    let csv: String = (0..53)
+        .map(|n| format!("reader{n}@example.com,external,\n"))
+        .collect();
+    import(&s.app, &csv).await;
+    notifying_update(&s, "Racing fan-out").await;
+
+    // Two senders (as on two instances) walk the same notification in small
+    // batches at the same time: on PostgreSQL they skip each other's locked
+    // row, on SQLite their write transactions take turns.
+    let settings = &s.app.app_state.settings;
+    let db = &s.app.app_state.db;
+    let one = Worker::new(settings, db.clone())
+        .unwrap()
+        .with_fan_out_batch(5);
+    let two = Worker::new(settings, db.clone())
+        .unwrap()
+        .with_fan_out_batch(5);
+    let mut added = 0;
+    for _ in 0..20 {
+        let (a, b) = tokio::join!(one.fan_out_pending(), two.fan_out_pending());
+        let step = a.unwrap() + b.unwrap();
+        if step == 0 {
+            break;
+        }
+        added += step;
+    }
+    assert_eq!(added, 53, "every subscriber got exactly one delivery");
+    let (_, page) = s.app.get_page("/admin/notifications").await;
+    assert_eq!(cell(&page, "Racing fan-out", "pending"), "53");
+    assert_eq!(cell(&page, "Racing fan-out", "total"), "53");
+
+    // And the emails go out once each.
+    let mut sent = 0;
+    for _ in 0..20 {
+        if sent >= 53 {
+            break;
+        }
+        let (a, b) = tokio::join!(
+            one.run_once(sitrep::db::now()),
+            two.run_once(sitrep::db::now())
+        );
+        sent += a.unwrap().sent + b.unwrap().sent;
+    }
+    assert_eq!(sent, 53);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while s.sink.messages().len() < 53 {
+        assert!(
+            Instant::now() < deadline,
+            "the sink did not get 53 messages"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mut recipients: Vec<String> = s
+        .sink
+        .messages()
+        .iter()
+        .filter_map(|m| header(m, "To"))
+        .collect();
+    recipients.sort();
+    recipients.dedup();
+    assert_eq!(recipients.len(), 53, "{recipients:?}");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(s.sink.messages().len(), 53, "no email went out twice");
+}

@@ -84,18 +84,36 @@ impl Sink {
         format!("smtp://127.0.0.1:{}", self.port)
     }
 
-    /// Every message dumped so far.
+    /// Every message received in full so far. smtp-sink creates a dump
+    /// file at MAIL FROM and writes into it as the data arrives, so a file
+    /// still being written (or cut off) is left out.
     pub(crate) fn messages(&self) -> Vec<String> {
-        let mut files: Vec<_> = std::fs::read_dir(&self.dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        files.sort();
-        files
-            .iter()
-            .map(|p| std::fs::read_to_string(p).unwrap().replace("\r\n", "\n"))
-            .collect()
+        complete_messages(&self.dir)
     }
+}
+
+/// The messages in an smtp-sink dump folder whose last MIME boundary has
+/// arrived (every email sitrep sends is multipart), in file-name order.
+pub(crate) fn complete_messages(dir: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = entries.map(|e| e.unwrap().path()).collect();
+    files.sort();
+    files
+        .iter()
+        .filter_map(|path| std::fs::read(path).ok())
+        .map(|bytes| String::from_utf8_lossy(&bytes).replace("\r\n", "\n"))
+        .filter(|message| is_complete(message))
+        .collect()
+}
+
+fn is_complete(message: &str) -> bool {
+    message
+        .split("boundary=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .is_some_and(|boundary| message.contains(&format!("--{boundary}--")))
 }
 
 impl Drop for Sink {

@@ -27,7 +27,7 @@ use sitrep::domain::token::{hash_password, random_secret, secret_hash};
 use sitrep::notify::worker::PER_CONNECTION;
 
 use crate::helpers::*;
-use crate::mail::{free_port, header, Sink};
+use crate::mail::{complete_messages, free_port, header, Sink};
 
 const SUBSCRIBERS: usize = 3000;
 const CONNECTIONS: usize = 4;
@@ -174,24 +174,7 @@ async fn post_notifying_update(sitrep: &Sitrep, token: &str) {
 /// The complete messages in the sink's dump folder: recipient → Message-IDs.
 fn received(dir: &Path) -> BTreeMap<String, Vec<String>> {
     let mut by_recipient: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return by_recipient;
-    };
-    for entry in entries {
-        let Ok(bytes) = std::fs::read(entry.unwrap().path()) else {
-            continue;
-        };
-        let message = String::from_utf8_lossy(&bytes).replace("\r\n", "\n");
-        let Some(boundary) = message
-            .split("boundary=\"")
-            .nth(1)
-            .and_then(|rest| rest.split('"').next())
-        else {
-            continue;
-        };
-        if !message.contains(&format!("--{boundary}--")) {
-            continue; // cut off: the sink died while receiving it
-        }
+    for message in complete_messages(dir) {
         let (Some(to), Some(message_id)) = (header(&message, "To"), header(&message, "Message-ID"))
         else {
             continue;

@@ -265,8 +265,18 @@ fn enqueue(db: &Db, recipients: &[&str]) -> i64 {
 
 #[tokio::test]
 async fn mail_test_delivers_one_multipart_message_through_the_smtp_relay() {
+    mail_test_through_a_sink(&[]);
+}
+
+#[tokio::test]
+async fn a_relay_without_pipelining_gets_one_command_at_a_time() {
+    // `-p`: the sink does not offer PIPELINING, so sitrep waits for each answer.
+    mail_test_through_a_sink(&["-p"]);
+}
+
+fn mail_test_through_a_sink(faults: &[&str]) {
     let database = fresh_database();
-    let sink = Sink::start(database.dir.path(), &[]);
+    let sink = Sink::start(database.dir.path(), faults);
     let out = sitrep(
         &database.url,
         &database.dir.path().join("mail"),

@@ -74,18 +74,29 @@ impl EmailTemplates {
 
     /// Renders the email of `kind` with `data` (a JSON object).
     pub fn render(&self, kind: NotificationKind, data: &Value) -> anyhow::Result<RenderedEmail> {
+        self.render_value(kind, data.clone())
+    }
+
+    /// As [`EmailTemplates::render`], taking the data: the three templates
+    /// share one context instead of serialising the data three times.
+    pub fn render_value(
+        &self,
+        kind: NotificationKind,
+        data: Value,
+    ) -> anyhow::Result<RenderedEmail> {
         let name = kind.as_str();
+        let context = handlebars::Context::from(data);
         let subject = self
             .text
-            .render(&format!("{name}/subject"), data)
+            .render_with_context(&format!("{name}/subject"), &context)
             .with_context(|| format!("rendering the subject of the {name} email"))?;
         let text = self
             .text
-            .render(&format!("{name}/body.txt"), data)
+            .render_with_context(&format!("{name}/body.txt"), &context)
             .with_context(|| format!("rendering the text of the {name} email"))?;
         let html = self
             .html
-            .render(&format!("{name}/body.html"), data)
+            .render_with_context(&format!("{name}/body.html"), &context)
             .with_context(|| format!("rendering the HTML of the {name} email"))?;
         Ok(RenderedEmail {
             subject: one_line(&subject),

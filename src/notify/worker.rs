@@ -254,7 +254,7 @@ impl Worker {
                                 headers = extra.headers.clone();
                             }
                             self.templates
-                                .render(*kind, &Value::Object(data))
+                                .render_value(*kind, Value::Object(data))
                                 .map_err(|e| SendError::Transient(format!("{e:#}")))
                         }
                     }

@@ -62,6 +62,16 @@ struct SmtpRelay {
     idle: Mutex<Vec<(Connection, Instant)>>,
 }
 
+/// A lane's connection and where its dialogue stands.
+struct Session {
+    connection: Connection,
+    /// Taken from the idle list and not yet used in this lane.
+    reused: bool,
+    /// The message whose envelope the relay accepted; its content goes out
+    /// with the next write.
+    accepted: Option<BuiltEmail>,
+}
+
 /// An open SMTP session.
 struct Connection {
     smtp: AsyncSmtpConnection,
@@ -69,35 +79,75 @@ struct Connection {
     pipelining: bool,
 }
 
+type SmtpResult = Result<(), lettre::transport::smtp::Error>;
+
 impl Connection {
-    /// Sends one message: pipelined when the relay allows it and everything
-    /// is ASCII (otherwise lettre's own dialogue adds the SMTPUTF8 and
-    /// 8BITMIME parameters). Any error leaves the connection unusable.
-    async fn transmit(&mut self, email: &BuiltEmail) -> Result<(), lettre::transport::smtp::Error> {
+    /// Whether `email` may go pipelined on this connection: the relay takes
+    /// it and everything is ASCII (otherwise lettre's own dialogue adds the
+    /// SMTPUTF8 and 8BITMIME parameters).
+    fn pipelines(&self, email: &BuiltEmail) -> bool {
         let envelope = &email.envelope;
-        let ascii = envelope
-            .from()
-            .into_iter()
-            .chain(envelope.to())
-            .all(|address| AsRef::<str>::as_ref(address).is_ascii());
-        let message = match std::str::from_utf8(&email.bytes) {
-            Ok(message) if self.pipelining && ascii && message.is_ascii() => message,
-            _ => return self.smtp.send(envelope, &email.bytes).await.map(drop),
-        };
-        let mut group = Mail::new(envelope.from().cloned(), Vec::new()).to_string();
-        for to in envelope.to() {
-            group.push_str(&Rcpt::new(to.clone(), Vec::new()).to_string());
-        }
-        group.push_str(&Data.to_string());
-        // One answer per command of the group: MAIL's, each RCPT's, DATA's 354.
-        self.smtp.command(Raw(&group)).await?;
-        for _ in envelope.to() {
+        self.pipelining
+            && email.bytes.is_ascii()
+            && envelope
+                .from()
+                .into_iter()
+                .chain(envelope.to())
+                .all(|address| AsRef::<str>::as_ref(address).is_ascii())
+    }
+
+    /// Opens a transaction for `email`: MAIL, RCPT and DATA in one write.
+    /// `Ok` once the relay waits for the content (it answered DATA with 354).
+    async fn open(&mut self, email: &BuiltEmail) -> SmtpResult {
+        self.smtp.command(Raw(&envelope_commands(email))).await?;
+        self.read_envelope_answers(email).await
+    }
+
+    /// The answers to each RCPT and to DATA (MAIL's has been read).
+    async fn read_envelope_answers(&mut self, email: &BuiltEmail) -> SmtpResult {
+        for _ in email.envelope.to() {
             self.smtp.read_response().await?;
         }
-        self.smtp.read_response().await?;
-        self.smtp.command(Raw(&data_phase(message))).await?;
-        Ok(())
+        self.smtp.read_response().await.map(drop)
     }
+
+    /// Sends the content of the open transaction for `open` and, in the same
+    /// write, the envelope of `next`: one round trip per message. Returns the
+    /// answer to the content, and the answer to `next`'s envelope unless the
+    /// content failed (the connection is then dropped, and `next` was never
+    /// sent).
+    async fn finish(
+        &mut self,
+        open: &BuiltEmail,
+        next: Option<&BuiltEmail>,
+    ) -> (SmtpResult, Option<SmtpResult>) {
+        let mut out = data_phase(&String::from_utf8_lossy(&open.bytes));
+        if let Some(next) = next {
+            out.push_str(&envelope_commands(next));
+        }
+        if let Err(err) = self.smtp.command(Raw(&out)).await {
+            return (Err(err), None);
+        }
+        let Some(next) = next else {
+            return (Ok(()), None);
+        };
+        let opened = match self.smtp.read_response().await {
+            Ok(_) => self.read_envelope_answers(next).await,
+            Err(err) => Err(err),
+        };
+        (Ok(()), Some(opened))
+    }
+}
+
+/// MAIL, RCPT and DATA for `email`, to be written at once.
+fn envelope_commands(email: &BuiltEmail) -> String {
+    let envelope = &email.envelope;
+    let mut group = Mail::new(envelope.from().cloned(), Vec::new()).to_string();
+    for to in envelope.to() {
+        group.push_str(&Rcpt::new(to.clone(), Vec::new()).to_string());
+    }
+    group.push_str(&Data.to_string());
+    group
 }
 
 /// Text written to the relay as it is (a group of pipelined commands, or a
@@ -239,70 +289,159 @@ impl SmtpRelay {
     /// Sends one lane's emails over one connection, reconnecting after an
     /// error (lettre closes a connection on any error). When the relay cannot
     /// be reached, the rest of the lane fails transiently at once.
+    ///
+    /// With PIPELINING, a message's content, its closing dot and the next
+    /// message's MAIL, RCPT and DATA share one write, so each message costs
+    /// one round trip.
     async fn send_lane(&self, lane: Vec<OutgoingEmail>) -> Vec<SendOutcome> {
         let mut outcomes = Vec::with_capacity(lane.len());
-        let mut connection = self.take_idle().map(|c| (c, true));
         let mut emails = lane.into_iter();
-        while let Some(outgoing) = emails.next() {
-            let email: BuiltEmail = match build(&self.from, &outgoing) {
-                Ok(built) => built,
-                Err(error) => {
+        let mut session = self.take_idle().map(|connection| Session {
+            connection,
+            reused: true,
+            accepted: None,
+        });
+        // Built, not yet offered to the relay.
+        let mut pending: Option<BuiltEmail> = None;
+        loop {
+            if pending.is_none() {
+                pending = self.next_built(&mut emails, &mut outcomes);
+            }
+            // A transaction waiting for its content: send it, with the next
+            // envelope when it can ride along.
+            if let Some(current) = session.as_mut() {
+                if let Some(open) = current.accepted.take() {
+                    let next = pending
+                        .as_ref()
+                        .filter(|next| current.connection.pipelines(next));
+                    let (done, opened) = match tokio::time::timeout(
+                        SEND_TIMEOUT,
+                        current.connection.finish(&open, next),
+                    )
+                    .await
+                    {
+                        Ok((done, opened)) => (done.map_err(|e| classify(&e)), opened),
+                        Err(_) => (Err(timed_out()), None),
+                    };
+                    let failed = done.is_err();
                     outcomes.push(SendOutcome {
-                        delivery_id: outgoing.delivery_id,
-                        result: Err(error),
+                        delivery_id: open.delivery_id,
+                        result: done,
                     });
+                    match opened {
+                        Some(Ok(())) => current.accepted = pending.take(),
+                        Some(Err(err)) => {
+                            session = None;
+                            if let Some(next) = pending.take() {
+                                outcomes.push(SendOutcome {
+                                    delivery_id: next.delivery_id,
+                                    result: Err(classify(&err)),
+                                });
+                            }
+                        }
+                        // Not offered (or the content failed): `pending`
+                        // goes next, on this connection or a fresh one.
+                        None if failed => session = None,
+                        None => {}
+                    }
                     continue;
                 }
+            }
+            let Some(email) = pending.take() else {
+                break;
             };
-            let result = loop {
-                let (conn, reused) = match connection.as_mut() {
-                    Some((conn, reused)) => (conn, *reused),
-                    None => match self.connect().await {
-                        Ok(conn) => (&mut connection.insert((conn, false)).0, false),
-                        Err(error) => {
-                            tracing::warn!(relay = %self.host, %error, "cannot open an SMTP connection");
-                            let error = SendError::Transient(error);
-                            outcomes.push(SendOutcome {
-                                delivery_id: email.delivery_id,
-                                result: Err(error.clone()),
-                            });
-                            outcomes.extend(emails.map(|rest| SendOutcome {
-                                delivery_id: rest.delivery_id,
-                                result: Err(error.clone()),
-                            }));
-                            return outcomes;
-                        }
-                    },
-                };
-                match tokio::time::timeout(SEND_TIMEOUT, conn.transmit(&email)).await {
-                    Ok(Ok(_)) => break Ok(()),
-                    Ok(Err(err)) => {
-                        connection = None;
-                        // A kept-alive connection the relay closed meanwhile:
-                        // try once more on a fresh one before counting a failure.
-                        if reused && !err.is_response() {
-                            continue;
-                        }
-                        break Err(classify(&err));
+            let current = match session.as_mut() {
+                Some(current) => current,
+                None => match self.connect().await {
+                    Ok(connection) => session.insert(Session {
+                        connection,
+                        reused: false,
+                        accepted: None,
+                    }),
+                    Err(error) => {
+                        tracing::warn!(relay = %self.host, %error, "cannot open an SMTP connection");
+                        let error = SendError::Transient(error);
+                        outcomes.push(SendOutcome {
+                            delivery_id: email.delivery_id,
+                            result: Err(error.clone()),
+                        });
+                        outcomes.extend(emails.map(|rest| SendOutcome {
+                            delivery_id: rest.delivery_id,
+                            result: Err(error.clone()),
+                        }));
+                        return outcomes;
                     }
-                    Err(_) => {
-                        connection = None;
-                        break Err(SendError::Transient(format!(
-                            "the SMTP relay did not answer within {} s",
-                            SEND_TIMEOUT.as_secs()
-                        )));
+                },
+            };
+            let pipelined = current.connection.pipelines(&email);
+            let result = if pipelined {
+                tokio::time::timeout(SEND_TIMEOUT, current.connection.open(&email)).await
+            } else {
+                tokio::time::timeout(
+                    SEND_TIMEOUT,
+                    current.connection.smtp.send(&email.envelope, &email.bytes),
+                )
+                .await
+                .map(|sent| sent.map(drop))
+            };
+            match result {
+                Ok(Ok(())) => {
+                    current.reused = false;
+                    if pipelined {
+                        current.accepted = Some(email);
+                    } else {
+                        outcomes.push(SendOutcome {
+                            delivery_id: email.delivery_id,
+                            result: Ok(()),
+                        });
                     }
                 }
-            };
-            outcomes.push(SendOutcome {
-                delivery_id: email.delivery_id,
-                result,
-            });
+                Ok(Err(err)) => {
+                    let reused = current.reused;
+                    session = None;
+                    // A kept-alive connection the relay closed meanwhile:
+                    // try once more on a fresh one before counting a failure.
+                    if reused && !err.is_response() {
+                        pending = Some(email);
+                    } else {
+                        outcomes.push(SendOutcome {
+                            delivery_id: email.delivery_id,
+                            result: Err(classify(&err)),
+                        });
+                    }
+                }
+                Err(_) => {
+                    session = None;
+                    outcomes.push(SendOutcome {
+                        delivery_id: email.delivery_id,
+                        result: Err(timed_out()),
+                    });
+                }
+            }
         }
-        if let Some((conn, _)) = connection {
-            self.put_idle(conn);
+        if let Some(current) = session {
+            self.put_idle(current.connection);
         }
         outcomes
+    }
+
+    /// The next email of the lane, built; those that cannot be built are
+    /// failed on the way.
+    fn next_built(
+        &self,
+        emails: &mut impl Iterator<Item = OutgoingEmail>,
+        outcomes: &mut Vec<SendOutcome>,
+    ) -> Option<BuiltEmail> {
+        for outgoing in emails {
+            match build(&self.from, &outgoing) {
+                Ok(built) => return Some(built),
+                Err(error) => outcomes.push(SendOutcome {
+                    delivery_id: outgoing.delivery_id,
+                    result: Err(error),
+                }),
+            }
+        }
+        None
     }
 
     fn take_idle(&self) -> Option<Connection> {
@@ -388,6 +527,13 @@ impl SmtpRelay {
             pipelining,
         })
     }
+}
+
+fn timed_out() -> SendError {
+    SendError::Transient(format!(
+        "the SMTP relay did not answer within {} s",
+        SEND_TIMEOUT.as_secs()
+    ))
 }
 
 /// 5xx answers to a message (and messages lettre cannot send at all) are

@@ -81,7 +81,8 @@ echo 'bench password 123' | "$bin" user add --email bench@example.com --role adm
 token=$("$bin" token create --email bench@example.com --name bench 2>/dev/null)
 
 /usr/sbin/smtp-sink -u postfix -c "127.0.0.1:$smtp_port" 256 >"$work/sink.out" 2>&1 &
-pids+=($!)
+sink_pid=$!
+pids+=($sink_pid)
 wait_port "$smtp_port"
 /usr/bin/time -v -o "$work/time.txt" "$bin" serve >"$work/sitrep.log" 2>&1 &
 time_pid=$!
@@ -106,6 +107,7 @@ while :; do
   sleep 0.1
 done
 end=$(date +%s.%N)
+sink_cpu_s=$(ps -o times= -p "$sink_pid" | tr -d ' ')
 kill "$sitrep_pid"
 wait "$time_pid" 2>/dev/null || true
 rss_kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time.txt")

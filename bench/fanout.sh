@@ -14,13 +14,15 @@
 #   BENCH_DATABASE_URL  postgres://user@host:port/postgres to run on
 #                       PostgreSQL (a fresh database is created on it);
 #                       SQLite in a temporary folder otherwise
-#   REFERENCE_COUNT     messages smtp-source sends (default 20000)
+#   BENCH_LOG           copy sitrep's log there (with RUST_LOG=info: one line
+#                       per email batch)
+#   REFERENCE_COUNT     messages each smtp-source run sends (default: N)
 #   SITREP_*            passed through, e.g. SITREP_FAN_OUT_BATCH_SIZE
 set -euo pipefail
 cd "$(dirname "$0")/.."
 count=${1:-100000}
 connections=${2:-4}
-reference_count=${REFERENCE_COUNT:-20000}
+reference_count=${REFERENCE_COUNT:-$count}
 if ! dpkg -s postfix >/dev/null 2>&1; then
   echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
   apt-get update -qq
@@ -36,6 +38,7 @@ smtp_port=$(free_port)
 http_port=$(free_port)
 pids=()
 cleanup() {
+  if [[ -n ${BENCH_LOG:-} && -f $work/sitrep.log ]]; then cp "$work/sitrep.log" "$BENCH_LOG"; fi
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
   if [[ -n ${pg_db:-} ]]; then psql -q "$BENCH_DATABASE_URL" -c "DROP DATABASE IF EXISTS $pg_db" >/dev/null 2>&1 || true; fi
   rm -rf "$work"
@@ -107,7 +110,11 @@ while :; do
   sleep 0.1
 done
 end=$(date +%s.%N)
-sink_cpu_s=$(ps -o times= -p "$sink_pid" | tr -d ' ')
+# What the sink read (commands and messages: it reads nothing else) and the
+# CPU it used, from /proc (the bench runs as root; the sink as postfix).
+sink_bytes=$(awk '/^rchar/ {print $2}' "/proc/$sink_pid/io" 2>/dev/null || echo 0)
+sink_cpu=$(awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / hz}' "/proc/$sink_pid/stat")
+bytes_per_email=$(( sink_bytes / count ))
 kill "$sitrep_pid"
 wait "$time_pid" 2>/dev/null || true
 rss_kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$work/time.txt")
@@ -116,20 +123,40 @@ post_ms=$(python3 -c "print(round(($posted - $start) * 1000))")
 seconds=$(python3 -c "print(round($end - $start, 2))")
 rate=$(python3 -c "print(round($count / ($end - $start)))")
 
-# The reference: smtp-source into a fresh sink of the same kind.
-ref_port=$(free_port)
-/usr/sbin/smtp-sink -u postfix -c "127.0.0.1:$ref_port" 256 >"$work/ref-sink.out" 2>&1 &
-pids+=($!)
-wait_port "$ref_port"
-ref_start=$(date +%s.%N)
-/usr/sbin/smtp-source -d -s "$connections" -m "$reference_count" -f bench@example.com -t sink@example.com "127.0.0.1:$ref_port"
-ref_end=$(date +%s.%N)
-ref_rate=$(python3 -c "print(round($reference_count / ($ref_end - $ref_start)))")
+# The references: smtp-source into a fresh sink of the same kind, over the
+# same number of connections kept open (-d), first with its own small
+# message, then with a payload as large as what sitrep sent per email (so
+# both move the same bytes). sitrep's time runs from the POST; the
+# references' from their start.
+reference() { # label, extra smtp-source options...
+  local label=$1; shift
+  local port; port=$(free_port)
+  /usr/sbin/smtp-sink -u postfix -c "127.0.0.1:$port" 256 >"$work/ref-sink.out" 2>&1 &
+  local sink=$!
+  pids+=($sink)
+  wait_port "$port"
+  local started; started=$(date +%s.%N)
+  /usr/sbin/smtp-source -d -s "$connections" -m "$reference_count" "$@" \
+    -f bench@example.com -t sink@example.com "127.0.0.1:$port"
+  local ended; ended=$(date +%s.%N)
+  local cpu; cpu=$(awk -v hz="$(getconf CLK_TCK)" '{printf "%.1f", ($14 + $15) / hz}' "/proc/$sink/stat")
+  kill "$sink"
+  python3 -c "print(round($reference_count / ($ended - $started)))" >"$work/rate"
+  printf '%-34s %10s %10s %12s %14s %10s\n' "$label" "$reference_count" \
+    "$(python3 -c "print(round($ended - $started, 2))")" "$(cat "$work/rate")" "-" "$cpu" >>"$work/table"
+}
+: >"$work/table"
+reference "smtp-source -d (small message)"
+small_rate=$(cat "$work/rate")
+if (( bytes_per_email > 0 )); then
+  reference "smtp-source -d -l $bytes_per_email" -l "$bytes_per_email"
+  same_rate=$(cat "$work/rate")
+fi
 
 echo
 echo "one notifying update to $count subscribers ($backend), $connections SMTP connections, $(nproc) cores shared by sitrep, the database and the sink"
-printf '%-34s %10s %10s %12s %14s\n' "" messages seconds emails/s "peak RSS MiB"
-printf '%-34s %10s %10s %12s %14s\n' "sitrep (POST to last delivery)" "$count" "$seconds" "$rate" "$(( rss_kb / 1024 ))"
-printf '%-34s %10s %10s %12s %14s\n' "smtp-source -d (reference)" "$reference_count" \
-  "$(python3 -c "print(round($ref_end - $ref_start, 2))")" "$ref_rate" "-"
-python3 -c "print(f'ratio sitrep/smtp-source: {$rate/$ref_rate:.2f}; the POST itself took $post_ms ms; sitrep used $cpu_s CPU seconds ({$cpu_s * 1e6 / $count:.0f} µs per email)')"
+printf '%-34s %10s %10s %12s %14s %10s\n' "" messages seconds emails/s "peak RSS MiB" "sink CPU s"
+printf '%-34s %10s %10s %12s %14s %10s\n' "sitrep (POST to last delivery)" "$count" "$seconds" "$rate" "$(( rss_kb / 1024 ))" "$sink_cpu"
+cat "$work/table"
+python3 -c "print(f'sitrep used $cpu_s CPU seconds ({$cpu_s * 1e6 / $count:.0f} µs per email) and sent {$bytes_per_email} bytes per email (SMTP commands included); the POST itself took $post_ms ms')"
+python3 -c "print(f'ratio sitrep/smtp-source: {$rate/$small_rate:.2f} against the small message' + ('; {:.2f} against the same bytes'.format($rate/${same_rate:-0}) if ${same_rate:-0} else ''))"

@@ -244,7 +244,9 @@ impl Db {
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = pool.get()?;
-            f(&mut conn)
+            let outcome = f(&mut conn);
+            crate::notify::outbox::wake::after_work();
+            outcome
         })
         .await
         .map_err(|e| StoreError::Task(e.to_string()))?

@@ -74,6 +74,12 @@ pub struct Worker {
     links: super::links::LinkSettings,
     /// Permanent bounces after which a subscriber is quarantined.
     quarantine_after: i32,
+    /// Taken around this worker's writes (fan-out steps, claims, records),
+    /// first come first served. SQLite has one writer at a time and its
+    /// busy handler is not fair: without this, back-to-back fan-out steps
+    /// kept the sender from claiming for over a second at the start of a
+    /// large fan-out.
+    write_turn: tokio::sync::Mutex<()>,
 }
 
 impl Worker {
@@ -100,6 +106,7 @@ impl Worker {
             message_domain: message_domain(settings),
             links: super::links::LinkSettings::from(settings),
             quarantine_after: settings.quarantine_after_bounces.max(1),
+            write_turn: tokio::sync::Mutex::new(()),
         })
     }
 
@@ -128,6 +135,7 @@ impl Worker {
     /// notification is waiting for its deliveries.
     pub async fn fan_out_once(&self) -> Result<Option<subscribers::FanOutBatch>, StoreError> {
         let (domain, batch) = (self.message_domain.clone(), self.fan_out_batch);
+        let _turn = self.write_turn.lock().await;
         self.db
             .run(move |conn| subscribers::fan_out_batch(conn, &domain, batch))
             .await
@@ -168,10 +176,12 @@ impl Worker {
     async fn prepare(&self, now: NaiveDateTime) -> Result<Option<Prepared>, StoreError> {
         let started = Instant::now();
         let (owner, batch, lease) = (self.owner.clone(), self.batch, self.lease);
+        let turn = self.write_turn.lock().await;
         let claimed = self
             .db
             .run(move |conn| outbox::claim(conn, &owner, now, batch, lease))
             .await?;
+        drop(turn);
         if claimed.is_empty() {
             return Ok(None);
         }
@@ -339,6 +349,7 @@ impl Worker {
         let sent_count = sent.len();
         let threshold = self.quarantine_after;
         let first_backoff = self.first_backoff_seconds;
+        let _turn = self.write_turn.lock().await;
         let (retrying, failed) = self
             .db
             .run(move |conn| {
@@ -384,7 +395,8 @@ impl Worker {
     }
 
     /// Fans out for as long as the process lives: batch after batch while
-    /// there is work, every [`POLL_INTERVAL`] otherwise.
+    /// there is work; otherwise when this process queues mail, or every
+    /// [`POLL_INTERVAL`].
     async fn fan_out_forever(self: Arc<Self>) {
         loop {
             match self.fan_out_once().await {
@@ -392,13 +404,13 @@ impl Worker {
                 Ok(None) => {}
                 Err(err) => tracing::warn!(error = %err, "the fan-out step failed"),
             }
-            tokio::time::sleep(POLL_INTERVAL).await;
+            outbox::wake::fan_out(POLL_INTERVAL).await;
         }
     }
 
     /// Runs the fan-out task, and sends batches for as long as the process
-    /// lives: at once while there is work, every [`POLL_INTERVAL`]
-    /// otherwise.
+    /// lives: at once while there is work; otherwise when this process adds
+    /// deliveries, or every [`POLL_INTERVAL`].
     ///
     /// Pipelined: the next batch is claimed and rendered (and the previous
     /// one recorded) while the current one is on the wire, so at most two
@@ -437,7 +449,7 @@ impl Worker {
                 }
             }
             if in_flight.is_none() {
-                tokio::time::sleep(POLL_INTERVAL).await;
+                outbox::wake::sender(POLL_INTERVAL).await;
             }
         }
     }

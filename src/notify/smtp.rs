@@ -121,7 +121,10 @@ impl Connection {
         open: &BuiltEmail,
         next: Option<&BuiltEmail>,
     ) -> (SmtpResult, Option<SmtpResult>) {
-        let mut out = data_phase(&String::from_utf8_lossy(&open.bytes));
+        let mut out = match std::str::from_utf8(&open.bytes) {
+            Ok(message) => data_phase(message),
+            Err(_) => data_phase(&String::from_utf8_lossy(&open.bytes)),
+        };
         if let Some(next) = next {
             out.push_str(&envelope_commands(next));
         }
@@ -168,10 +171,14 @@ fn data_phase(message: &str) -> String {
         out.push('.');
     }
     let mut rest = message;
-    while let Some(at) = rest.find("\r\n.") {
-        out.push_str(&rest[..at + 2]);
-        out.push('.');
-        rest = &rest[at + 2..];
+    // Line ends are found with `memchr`; most lines do not start with a dot.
+    while let Some(at) = rest.find('\n') {
+        let (line, next) = rest.split_at(at + 1);
+        out.push_str(line);
+        if next.starts_with('.') && line.ends_with("\r\n") {
+            out.push('.');
+        }
+        rest = next;
     }
     out.push_str(rest);
     out.push_str("\r\n.\r\n");

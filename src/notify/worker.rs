@@ -74,12 +74,12 @@ pub struct Worker {
     links: super::links::LinkSettings,
     /// Permanent bounces after which a subscriber is quarantined.
     quarantine_after: i32,
-    /// Taken around this worker's writes (fan-out steps, claims, records),
-    /// first come first served. SQLite has one writer at a time and its
-    /// busy handler is not fair: without this, back-to-back fan-out steps
-    /// kept the sender from claiming for over a second at the start of a
-    /// large fan-out.
-    write_turn: tokio::sync::Mutex<()>,
+    /// On SQLite, taken around this worker's writes (fan-out steps, claims,
+    /// records), first come first served. SQLite has one writer at a time
+    /// and its busy handler is not fair: without this, back-to-back fan-out
+    /// steps kept the sender from claiming for over a second at the start
+    /// of a large fan-out. PostgreSQL locks rows, so its writes overlap.
+    write_turn: Option<tokio::sync::Mutex<()>>,
 }
 
 impl Worker {
@@ -93,6 +93,7 @@ impl Worker {
     pub fn with_mailer(settings: &Settings, db: Db, mailer: Mailer) -> anyhow::Result<Worker> {
         let templates = EmailTemplates::load(settings.templates_dir.as_deref())?;
         let owner = format!("{}-{}", std::process::id(), &random_secret("")[..12]);
+        let write_turn = (db.backend() == "sqlite").then(|| tokio::sync::Mutex::new(()));
         super::links::configure(settings);
         Ok(Worker {
             db,
@@ -106,8 +107,16 @@ impl Worker {
             message_domain: message_domain(settings),
             links: super::links::LinkSettings::from(settings),
             quarantine_after: settings.quarantine_after_bounces.max(1),
-            write_turn: tokio::sync::Mutex::new(()),
+            write_turn,
         })
+    }
+
+    /// This worker's turn to write, on SQLite (see `write_turn`).
+    async fn write_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match &self.write_turn {
+            Some(turn) => Some(turn.lock().await),
+            None => None,
+        }
     }
 
     /// The name this worker's leases carry.
@@ -135,7 +144,7 @@ impl Worker {
     /// notification is waiting for its deliveries.
     pub async fn fan_out_once(&self) -> Result<Option<subscribers::FanOutBatch>, StoreError> {
         let (domain, batch) = (self.message_domain.clone(), self.fan_out_batch);
-        let _turn = self.write_turn.lock().await;
+        let _turn = self.write_turn().await;
         self.db
             .run(move |conn| subscribers::fan_out_batch(conn, &domain, batch))
             .await
@@ -176,7 +185,7 @@ impl Worker {
     async fn prepare(&self, now: NaiveDateTime) -> Result<Option<Prepared>, StoreError> {
         let started = Instant::now();
         let (owner, batch, lease) = (self.owner.clone(), self.batch, self.lease);
-        let turn = self.write_turn.lock().await;
+        let turn = self.write_turn().await;
         let claimed = self
             .db
             .run(move |conn| outbox::claim(conn, &owner, now, batch, lease))
@@ -247,7 +256,13 @@ impl Worker {
 
         let mut emails = Vec::with_capacity(claimed.len());
         let mut failures = Vec::new();
-        for delivery in &claimed {
+        for (rendered_so_far, delivery) in claimed.iter().enumerate() {
+            // The batch on the wire shares this thread: let its connections
+            // answer the relay between a few renderings rather than after
+            // the whole batch.
+            if rendered_so_far % 8 == 7 {
+                tokio::task::yield_now().await;
+            }
             let mut headers = Vec::new();
             let rendered = match notifications.get(&delivery.notification_id) {
                 Some((Ok(kind), Value::Object(payload), _)) => {
@@ -349,7 +364,7 @@ impl Worker {
         let sent_count = sent.len();
         let threshold = self.quarantine_after;
         let first_backoff = self.first_backoff_seconds;
-        let _turn = self.write_turn.lock().await;
+        let _turn = self.write_turn().await;
         let (retrying, failed) = self
             .db
             .run(move |conn| {

@@ -484,6 +484,7 @@ pub fn claim(
     use deliveries::dsl as d;
     let until = now + lease;
     let mut claimed = conn.write_transaction(|conn| -> Result<_, StoreError> {
+        conn.commit_without_waiting_for_disk()?;
         Ok(match conn {
             DbConn::Postgres(c) => {
                 let ids: Vec<i64> = d::deliveries

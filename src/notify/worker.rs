@@ -369,6 +369,7 @@ impl Worker {
             .db
             .run(move |conn| {
                 conn.write_transaction(|conn| {
+                    conn.commit_without_waiting_for_disk()?;
                     outbox::mark_sent(conn, &sent, at)?;
                     let (mut retrying, mut failed) = (0, 0);
                     for failure in &failed_attempts {

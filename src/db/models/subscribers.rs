@@ -432,6 +432,7 @@ pub fn fan_out_batch(
 ) -> Result<Option<FanOutBatch>, StoreError> {
     let batch = batch.max(1);
     conn.write_transaction(|conn| {
+        conn.commit_without_waiting_for_disk()?;
         let Some(notification) = outbox::lock_next_fan_out(conn)? else {
             return Ok(None);
         };

@@ -183,14 +183,43 @@ impl Worker {
     /// Claims the deliveries due at `now` and renders their emails; `None`
     /// when nothing is due.
     async fn prepare(&self, now: NaiveDateTime) -> Result<Option<Prepared>, StoreError> {
+        self.record_and_prepare(None, now).await
+    }
+
+    /// Records the outcomes of a finished batch (if any) and claims the
+    /// deliveries due at `now` in one write transaction (one commit per
+    /// batch instead of two), then renders the claimed emails. The window a
+    /// crash can resend stays two batches: the finished one is recorded in
+    /// the same commit that claims the next.
+    async fn record_and_prepare(
+        &self,
+        finished: Option<(Prepared, Vec<SendOutcome>)>,
+        now: NaiveDateTime,
+    ) -> Result<Option<Prepared>, StoreError> {
         let started = Instant::now();
+        let recording = finished.map(|(batch, outcomes)| Recording::of(batch, outcomes, now));
+        let rules = self.record_rules();
         let (owner, batch, lease) = (self.owner.clone(), self.batch, self.lease);
         let turn = self.write_turn().await;
-        let claimed = self
+        let (recording, counts, claimed) = self
             .db
-            .run(move |conn| outbox::claim(conn, &owner, now, batch, lease))
+            .run(move |conn| {
+                let (counts, claimed) = conn.write_transaction(|conn| {
+                    conn.commit_without_waiting_for_disk()?;
+                    let counts = match &recording {
+                        Some(recording) => Some(recording.apply(conn, rules)?),
+                        None => None,
+                    };
+                    let claimed = outbox::claim(conn, &owner, now, batch, lease)?;
+                    Ok::<_, StoreError>((counts, claimed))
+                })?;
+                Ok((recording, counts, claimed))
+            })
             .await?;
         drop(turn);
+        if let (Some(recording), Some(counts)) = (recording, counts) {
+            recording.report(counts);
+        }
         if claimed.is_empty() {
             return Ok(None);
         }
@@ -319,6 +348,99 @@ impl Worker {
         outcomes: Vec<SendOutcome>,
         now: NaiveDateTime,
     ) -> Result<BatchReport, StoreError> {
+        let recording = Recording::of(batch, outcomes, now);
+        let rules = self.record_rules();
+        let _turn = self.write_turn().await;
+        let (recording, counts) = self
+            .db
+            .run(move |conn| {
+                let counts = conn.write_transaction(|conn| {
+                    conn.commit_without_waiting_for_disk()?;
+                    recording.apply(conn, rules)
+                })?;
+                Ok((recording, counts))
+            })
+            .await?;
+        Ok(recording.report(counts))
+    }
+
+    /// The backoff and quarantine rules a recording applies.
+    fn record_rules(&self) -> (i64, i32) {
+        (self.first_backoff_seconds, self.quarantine_after)
+    }
+
+    /// Fans out for as long as the process lives: batch after batch while
+    /// there is work; otherwise when this process queues mail, or every
+    /// [`POLL_INTERVAL`].
+    async fn fan_out_forever(self: Arc<Self>) {
+        loop {
+            match self.fan_out_once().await {
+                Ok(Some(_)) => continue,
+                Ok(None) => {}
+                Err(err) => tracing::warn!(error = %err, "the fan-out step failed"),
+            }
+            outbox::wake::fan_out(POLL_INTERVAL).await;
+        }
+    }
+
+    /// Runs the fan-out task, and sends batches for as long as the process
+    /// lives: at once while there is work; otherwise when this process adds
+    /// deliveries, or every [`POLL_INTERVAL`].
+    ///
+    /// Pipelined: the next batch is claimed and rendered (in the same
+    /// transaction that records the previous one) while the current one is
+    /// on the wire, so at most two claimed batches are in flight; that is
+    /// what a crash can send twice.
+    pub async fn run_forever(self) {
+        let this = Arc::new(self);
+        tokio::spawn(this.clone().fan_out_forever());
+        let mut in_flight: Option<(Prepared, tokio::task::JoinHandle<Vec<SendOutcome>>)> = None;
+        let mut finished: Option<(Prepared, Vec<SendOutcome>)> = None;
+        loop {
+            let now = crate::db::now();
+            // A failure here rolls back the record too: those deliveries
+            // stay leased and are sent again when the lease runs out.
+            let next = match this.record_and_prepare(finished.take(), now).await {
+                Ok(next) => next,
+                Err(err) => {
+                    tracing::warn!(error = %err, "the email sender could not record and claim a batch");
+                    None
+                }
+            };
+            // A send task that panicked leaves its deliveries leased: they
+            // are claimed again when the lease runs out.
+            if let Some((batch, sending)) = in_flight.take() {
+                finished = Some((batch, sending.await.unwrap_or_default()));
+            }
+            // The next batch goes on the wire before the last one is
+            // recorded, so the connections wait for neither the database
+            // nor the rendering.
+            if let Some(mut batch) = next {
+                let emails = std::mem::take(&mut batch.emails);
+                let mailer = this.mailer.clone();
+                let sending = tokio::spawn(async move { mailer.send(emails).await });
+                in_flight = Some((batch, sending));
+            }
+            if in_flight.is_none() && finished.is_none() {
+                outbox::wake::sender(POLL_INTERVAL).await;
+            }
+        }
+    }
+}
+
+/// What happened to a sent batch, ready to be written.
+struct Recording {
+    started: Instant,
+    claimed: usize,
+    sent: Vec<i64>,
+    failed_attempts: Vec<FailedAttempt>,
+    /// Refused for good by the relay (5xx): counts as a bounce.
+    bounced: std::collections::HashSet<i64>,
+    at: NaiveDateTime,
+}
+
+impl Recording {
+    fn of(batch: Prepared, outcomes: Vec<SendOutcome>, now: NaiveDateTime) -> Recording {
         let Prepared {
             started,
             claimed,
@@ -327,7 +449,6 @@ impl Worker {
         } = batch;
         let attempts: HashMap<i64, i32> = claimed.iter().map(|d| (d.id, d.attempts)).collect();
         let mut sent = Vec::new();
-        // Refused for good by the relay (5xx): counts as a bounce.
         let mut bounced = std::collections::HashSet::new();
         for outcome in outcomes {
             match outcome.result {
@@ -360,44 +481,52 @@ impl Worker {
                 "an email was not sent"
             );
         }
-        let at = now.max(crate::db::now());
-        let sent_count = sent.len();
-        let threshold = self.quarantine_after;
-        let first_backoff = self.first_backoff_seconds;
-        let _turn = self.write_turn().await;
-        let (retrying, failed) = self
-            .db
-            .run(move |conn| {
-                conn.write_transaction(|conn| {
-                    conn.commit_without_waiting_for_disk()?;
-                    outbox::mark_sent(conn, &sent, at)?;
-                    let (mut retrying, mut failed) = (0, 0);
-                    for failure in &failed_attempts {
-                        match outbox::mark_failed_with(conn, failure, at, first_backoff)? {
-                            DeliveryStatus::Failed => {
-                                failed += 1;
-                                if bounced.contains(&failure.delivery_id) {
-                                    crate::db::models::subscriber_admin::record_bounce(
-                                        conn,
-                                        failure.delivery_id,
-                                        threshold,
-                                    )?;
-                                }
-                            }
-                            _ => retrying += 1,
-                        }
-                    }
-                    Ok::<_, StoreError>((retrying, failed))
-                })
-            })
-            .await?;
-        let report = BatchReport {
+        Recording {
+            started,
             claimed: claimed.len(),
-            sent: sent_count,
+            sent,
+            failed_attempts,
+            bounced,
+            at: now.max(crate::db::now()),
+        }
+    }
+
+    /// Writes it (inside the caller's transaction); returns how many
+    /// deliveries will be retried and how many failed for good.
+    fn apply(
+        &self,
+        conn: &mut crate::db::DbConn,
+        (first_backoff, threshold): (i64, i32),
+    ) -> Result<(usize, usize), StoreError> {
+        outbox::mark_sent(conn, &self.sent, self.at)?;
+        let (mut retrying, mut failed) = (0, 0);
+        for failure in &self.failed_attempts {
+            match outbox::mark_failed_with(conn, failure, self.at, first_backoff)? {
+                DeliveryStatus::Failed => {
+                    failed += 1;
+                    if self.bounced.contains(&failure.delivery_id) {
+                        crate::db::models::subscriber_admin::record_bounce(
+                            conn,
+                            failure.delivery_id,
+                            threshold,
+                        )?;
+                    }
+                }
+                _ => retrying += 1,
+            }
+        }
+        Ok((retrying, failed))
+    }
+
+    /// The batch's report, logged.
+    fn report(&self, (retrying, failed): (usize, usize)) -> BatchReport {
+        let report = BatchReport {
+            claimed: self.claimed,
+            sent: self.sent.len(),
             retrying,
             failed,
         };
-        let elapsed = started.elapsed();
+        let elapsed = self.started.elapsed();
         tracing::info!(
             claimed = report.claimed,
             sent = report.sent,
@@ -407,67 +536,7 @@ impl Worker {
             per_second = (report.sent as f64 / elapsed.as_secs_f64().max(1e-6)).round(),
             "email batch done"
         );
-        Ok(report)
-    }
-
-    /// Fans out for as long as the process lives: batch after batch while
-    /// there is work; otherwise when this process queues mail, or every
-    /// [`POLL_INTERVAL`].
-    async fn fan_out_forever(self: Arc<Self>) {
-        loop {
-            match self.fan_out_once().await {
-                Ok(Some(_)) => continue,
-                Ok(None) => {}
-                Err(err) => tracing::warn!(error = %err, "the fan-out step failed"),
-            }
-            outbox::wake::fan_out(POLL_INTERVAL).await;
-        }
-    }
-
-    /// Runs the fan-out task, and sends batches for as long as the process
-    /// lives: at once while there is work; otherwise when this process adds
-    /// deliveries, or every [`POLL_INTERVAL`].
-    ///
-    /// Pipelined: the next batch is claimed and rendered (and the previous
-    /// one recorded) while the current one is on the wire, so at most two
-    /// claimed batches are in flight; that is what a crash can send twice.
-    pub async fn run_forever(self) {
-        let this = Arc::new(self);
-        tokio::spawn(this.clone().fan_out_forever());
-        let mut in_flight: Option<(Prepared, tokio::task::JoinHandle<Vec<SendOutcome>>)> = None;
-        loop {
-            let now = crate::db::now();
-            let next = match this.prepare(now).await {
-                Ok(next) => next,
-                Err(err) => {
-                    tracing::warn!(error = %err, "the email sender could not claim a batch");
-                    None
-                }
-            };
-            // A send task that panicked leaves its deliveries leased: they
-            // are claimed again when the lease runs out.
-            let finished = match in_flight.take() {
-                Some((batch, sending)) => Some((batch, sending.await.unwrap_or_default())),
-                None => None,
-            };
-            // The next batch goes on the wire before the last one is
-            // recorded, so the connections wait for neither the database
-            // nor the rendering.
-            if let Some(mut batch) = next {
-                let emails = std::mem::take(&mut batch.emails);
-                let mailer = this.mailer.clone();
-                let sending = tokio::spawn(async move { mailer.send(emails).await });
-                in_flight = Some((batch, sending));
-            }
-            if let Some((batch, outcomes)) = finished {
-                if let Err(err) = this.record(batch, outcomes, now).await {
-                    tracing::warn!(error = %err, "the email sender could not record a batch");
-                }
-            }
-            if in_flight.is_none() {
-                outbox::wake::sender(POLL_INTERVAL).await;
-            }
-        }
+        report
     }
 }
 

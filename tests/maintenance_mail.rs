@@ -3,7 +3,7 @@
 //! the window, started and completed, each once even with schedulers racing;
 //! silent maintenance; audiences; component filters; hostile text.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::NaiveDateTime;
 use reqwest::Method;
@@ -13,7 +13,7 @@ use sitrep::scheduler::run_due;
 use tempfile::TempDir;
 
 use crate::helpers::*;
-use crate::mail::{decode_base64, header, part, Sink};
+use crate::mail::{decoded, header, link, mails, part, wait_for, Sink};
 
 struct Setup {
     app: TestApp,
@@ -48,66 +48,6 @@ fn at(rfc3339: &str) -> NaiveDateTime {
     chrono::DateTime::parse_from_rfc3339(rfc3339)
         .unwrap()
         .naive_utc()
-}
-
-/// A header with RFC 2047 encoded-words decoded; each encoded-word must hold
-/// whole UTF-8 characters (RFC 2047 section 5).
-fn decoded(message: &str, name: &str) -> Option<String> {
-    let raw = header(message, name)?;
-    let mut out = String::new();
-    let mut previous_encoded = false;
-    for word in raw.split_whitespace() {
-        let encoded = word.to_ascii_lowercase().starts_with("=?utf-8?b?") && word.ends_with("?=");
-        if !out.is_empty() && (!encoded || !previous_encoded) {
-            out.push(' ');
-        }
-        if encoded {
-            out.push_str(&decode_base64(&word[10..word.len() - 2]));
-        } else {
-            out.push_str(word);
-        }
-        previous_encoded = encoded;
-    }
-    Some(out)
-}
-
-fn mails(sink: &Sink, to: &str, subject: &str) -> Vec<String> {
-    sink.messages()
-        .into_iter()
-        .filter(|m| header(m, "To").is_some_and(|t| t.contains(to)))
-        .filter(|m| decoded(m, "Subject").is_some_and(|s| s.contains(subject)))
-        .collect()
-}
-
-async fn wait_for(sink: &Sink, to: &str, subject: &str, count: usize) -> Vec<String> {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let found = mails(sink, to, subject);
-        if found.len() >= count {
-            return found;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{to} did not get {count} mail(s) about {subject:?}; got {:?}",
-            sink.messages()
-                .iter()
-                .map(|m| (header(m, "To"), decoded(m, "Subject")))
-                .collect::<Vec<_>>()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// The path (from `marker` on) of the first link containing `marker`.
-fn link(text: &str, marker: &str) -> String {
-    let start = text
-        .find(marker)
-        .unwrap_or_else(|| panic!("no {marker} in {text}"));
-    text[start..]
-        .split(|c: char| c.is_whitespace() || c == '"' || c == '>')
-        .next()
-        .unwrap()
-        .to_string()
 }
 
 /// The path (and fragment) of the first absolute link containing `marker`

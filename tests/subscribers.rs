@@ -2,7 +2,7 @@
 //! `smtp-sink`, see tests/mail.rs): double opt-in, incident update emails per
 //! audience and component, silent updates, one-click unsubscribe.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{json, Value};
 use sitrep::db::models::subscribers;
@@ -11,7 +11,7 @@ use sitrep::domain::status::Audience;
 use tempfile::TempDir;
 
 use crate::helpers::*;
-use crate::mail::{decode_base64, header, part, Sink};
+use crate::mail::{decoded, header, link, mails, part, wait_for, Sink};
 
 struct Setup {
     app: TestApp,
@@ -32,68 +32,6 @@ async fn setup() -> Setup {
         token,
         _dir: dir,
     }
-}
-
-/// A header with RFC 2047 encoded-words decoded.
-fn decoded(message: &str, name: &str) -> Option<String> {
-    let raw = header(message, name)?;
-    // Whitespace between two encoded-words is dropped, elsewhere kept.
-    let mut out = String::new();
-    let mut previous_encoded = false;
-    for word in raw.split_whitespace() {
-        let encoded = word.to_ascii_lowercase().starts_with("=?utf-8?b?") && word.ends_with("?=");
-        if !out.is_empty() && (!encoded || !previous_encoded) {
-            out.push(' ');
-        }
-        if encoded {
-            out.push_str(&decode_base64(&word[10..word.len() - 2]));
-        } else {
-            out.push_str(word);
-        }
-        previous_encoded = encoded;
-    }
-    Some(out)
-}
-
-/// Messages to `to` whose subject contains `subject`.
-fn mails(sink: &Sink, to: &str, subject: &str) -> Vec<String> {
-    sink.messages()
-        .into_iter()
-        .filter(|m| header(m, "To").is_some_and(|t| t.contains(to)))
-        .filter(|m| decoded(m, "Subject").is_some_and(|s| s.contains(subject)))
-        .collect()
-}
-
-/// Waits until `to` has `count` messages whose subject contains `subject`.
-async fn wait_for(sink: &Sink, to: &str, subject: &str, count: usize) -> Vec<String> {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let found = mails(sink, to, subject);
-        if found.len() >= count {
-            return found;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{to} did not get {count} mail(s) about {subject:?}; got {:?}",
-            sink.messages()
-                .iter()
-                .map(|m| (header(m, "To"), decoded(m, "Subject")))
-                .collect::<Vec<_>>()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// The path (from `marker` on) of the first link containing `marker`.
-fn link(text: &str, marker: &str) -> String {
-    let start = text
-        .find(marker)
-        .unwrap_or_else(|| panic!("no {marker} in {text}"));
-    text[start..]
-        .split(|c: char| c.is_whitespace() || c == '"' || c == '>')
-        .next()
-        .unwrap()
-        .to_string()
 }
 
 async fn subscribe(app: &TestApp, path: &str, email: &str, components: &[&Value]) -> (u16, String) {

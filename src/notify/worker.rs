@@ -379,9 +379,6 @@ impl Worker {
     /// every claim (28 ms for 50,000) instead of reading the first ones in
     /// index order.
     async fn refresh_delivery_statistics(&self) {
-        if self.db.backend() != "postgres" {
-            return;
-        }
         let analyzed = self
             .db
             .run(|conn| {

@@ -209,11 +209,27 @@ mod tests {
         data
     }
 
-    /// Renders, builds the RFC 5322 message as the sender does, parses it
-    /// back with an independent MIME parser, and checks each part.
+    /// Renders, builds the RFC 5322 message as the sender does (rendered
+    /// for the recipient alone, and from the notification's stencil),
+    /// parses it back with an independent MIME parser, and checks each part
+    /// and the recipient's headers.
     #[test]
     fn hostile_values_are_escaped_in_html_kept_in_text_and_encoded_in_the_subject_for_every_kind() {
+        use super::super::links::Links;
+        use super::super::sender::{build, Content, OutgoingEmail};
+        use super::super::stencil::{Stencil, Values};
+        use mailparse::MailHeaderMap;
+
         let templates = EmailTemplates::load(None).unwrap();
+        let from: lettre::message::Mailbox = "Status <status@example.com>".parse().unwrap();
+        let recipient = "o'brien+x=y&z@example.com";
+        let message_id = "<delivery-1.1@status.example.com>";
+        let base = "https://status.example.com";
+        let links = Links {
+            confirm_url: format!("{base}/subscribe/confirm/ab?x=\"<1>\"&y='2'"),
+            manage_url: format!("{base}/subscribe/manage/1-{}", "a".repeat(64)),
+            unsubscribe_url: format!("{base}/unsubscribe/1-{}&.x=1", "b".repeat(90)),
+        };
         for kind in [
             NotificationKind::Test,
             NotificationKind::Confirmation,
@@ -223,9 +239,21 @@ mod tests {
             NotificationKind::MaintenanceStarted,
             NotificationKind::MaintenanceCompleted,
         ] {
-            let data = hostile_data(kind);
-            let email = templates.render(kind, &data).unwrap();
             let name = kind.as_str();
+            let Value::Object(mut shared) = hostile_data(kind) else {
+                unreachable!()
+            };
+            for personal in ["recipient", "confirm_url", "manage_url", "unsubscribe_url"] {
+                shared.remove(personal);
+            }
+            let subscriber = kind.to_subscribers();
+            let mut data = shared.clone();
+            data.insert("recipient".into(), recipient.into());
+            if subscriber {
+                data.extend(links.data());
+            }
+            let email = templates.render_value(kind, Value::Object(data)).unwrap();
+            let links = subscriber.then(|| links.clone());
 
             // HTML: no live markup from values; the non-ASCII text intact.
             assert!(!email.html.contains("<script>"), "{name}: {}", email.html);
@@ -253,61 +281,117 @@ mod tests {
                 );
                 assert!(email.subject.contains(&hostile_title()), "{name}");
             }
-
-            let outgoing = super::super::sender::OutgoingEmail {
-                delivery_id: 1,
-                message_id: "<delivery-1.1@status.example.com>".into(),
-                to: "ops@example.com".into(),
-                content: email.clone(),
-                headers: vec![(
-                    "List-Unsubscribe".into(),
-                    "<https://status.example.com/unsubscribe/1-ab>".into(),
-                )],
-            };
-            let from: lettre::message::Mailbox = "Status <status@example.com>".parse().unwrap();
-            let built = super::super::sender::build(&from, &outgoing).unwrap();
-            let raw = String::from_utf8(built.bytes.clone()).expect("the message is ASCII");
-            assert!(raw.is_ascii(), "{name}: 8-bit bytes on the wire");
-            let head = raw.split("\r\n\r\n").next().unwrap();
-            for line in head.split("\r\n") {
+            if let Some(links) = &links {
                 assert!(
-                    line.len() <= 998,
-                    "{name}: a header line of {} bytes",
-                    line.len()
+                    email.text.contains(&links.unsubscribe_url) || !kind.is_bulletin(),
+                    "{name}"
                 );
             }
-            let parsed = mailparse::parse_mail(&built.bytes).unwrap();
-            use mailparse::MailHeaderMap;
-            let subject = parsed.headers.get_first_value("Subject").unwrap();
-            assert_eq!(subject, email.subject, "{name}: the subject reads back");
-            assert!(
-                subject.contains(NAMES) && subject.contains(SCRIPT),
-                "{name}"
+
+            let stencil = Stencil::new(
+                &templates,
+                kind,
+                shared,
+                subscriber,
+                kind.is_bulletin(),
+                &from,
+            )
+            .unwrap();
+            let values = Values {
+                recipient,
+                message_id,
+                links: links.as_ref(),
+            };
+            assert_eq!(
+                stencil.rendered_for(&values),
+                email,
+                "{name}: the stencil reads as the full rendering"
             );
-            assert!(
-                head.to_ascii_lowercase().contains("=?utf-8?b?"),
-                "{name}: the non-ASCII words of the subject are RFC 2047 encoded: {head}"
-            );
-            let mut plain = None;
-            let mut html = None;
-            for part in &parsed.subparts {
-                match part.ctype.mimetype.as_str() {
-                    "text/plain" => plain = Some(part.get_body().unwrap()),
-                    "text/html" => html = Some(part.get_body().unwrap()),
-                    other => panic!("{name}: unexpected part {other}"),
+            let headers = match &links {
+                Some(links) if kind.is_bulletin() => links.list_unsubscribe_headers(),
+                _ => Vec::new(),
+            };
+            let ways = [
+                Content::Rendered {
+                    email: email.clone(),
+                    headers,
+                },
+                Content::Stencil {
+                    stencil: std::sync::Arc::new(stencil),
+                    links: links.clone(),
+                },
+            ];
+            for (way, content) in ["rendered", "stencil"].into_iter().zip(ways) {
+                let name = format!("{name} ({way})");
+                let outgoing = OutgoingEmail {
+                    delivery_id: 1,
+                    message_id: message_id.into(),
+                    to: recipient.into(),
+                    content,
+                };
+                let built = build(&from, &outgoing).unwrap();
+                let raw = String::from_utf8(built.bytes.clone()).expect("the message is ASCII");
+                assert!(raw.is_ascii(), "{name}: 8-bit bytes on the wire");
+                let head = raw.split("\r\n\r\n").next().unwrap();
+                for line in head.split("\r\n") {
+                    assert!(
+                        line.len() <= 998,
+                        "{name}: a header line of {} bytes",
+                        line.len()
+                    );
                 }
+                if way == "stencil" {
+                    for line in raw.split("\r\n") {
+                        assert!(line.len() <= 998, "{name}: {line}");
+                        assert!(!line.starts_with('.'), "{name}: {line}");
+                    }
+                }
+                let recipients: Vec<String> =
+                    built.envelope.to().iter().map(|a| a.to_string()).collect();
+                assert_eq!(recipients, vec![recipient.to_string()], "{name}");
+                let parsed = mailparse::parse_mail(&built.bytes).unwrap();
+                let header = |h: &str| parsed.headers.get_first_value(h);
+                assert_eq!(header("To").as_deref(), Some(recipient), "{name}");
+                assert_eq!(header("Message-ID").as_deref(), Some(message_id), "{name}");
+                assert_eq!(
+                    header("List-Unsubscribe"),
+                    links
+                        .as_ref()
+                        .filter(|_| kind.is_bulletin())
+                        .map(|l| format!("<{}>", l.unsubscribe_url)),
+                    "{name}"
+                );
+                let subject = header("Subject").unwrap();
+                assert_eq!(subject, email.subject, "{name}: the subject reads back");
+                assert!(
+                    subject.contains(NAMES) && subject.contains(SCRIPT),
+                    "{name}"
+                );
+                assert!(
+                    head.to_ascii_lowercase().contains("=?utf-8?b?"),
+                    "{name}: the non-ASCII words of the subject are RFC 2047 encoded: {head}"
+                );
+                let mut plain = None;
+                let mut html = None;
+                for part in &parsed.subparts {
+                    match part.ctype.mimetype.as_str() {
+                        "text/plain" => plain = Some(part.get_body().unwrap()),
+                        "text/html" => html = Some(part.get_body().unwrap()),
+                        other => panic!("{name}: unexpected part {other}"),
+                    }
+                }
+                let normalise = |s: &str| s.replace("\r\n", "\n").trim_end().to_string();
+                assert_eq!(
+                    normalise(&plain.expect("a text part")),
+                    normalise(&email.text),
+                    "{name}: the text part reads back as rendered"
+                );
+                assert_eq!(
+                    normalise(&html.expect("an HTML part")),
+                    normalise(&email.html),
+                    "{name}: the HTML part reads back as rendered"
+                );
             }
-            let normalise = |s: &str| s.replace("\r\n", "\n").trim_end().to_string();
-            assert_eq!(
-                normalise(&plain.expect("a text part")),
-                normalise(&email.text),
-                "{name}: the text part reads back as rendered"
-            );
-            assert_eq!(
-                normalise(&html.expect("an HTML part")),
-                normalise(&email.html),
-                "{name}: the HTML part reads back as rendered"
-            );
         }
     }
 

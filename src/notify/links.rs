@@ -82,31 +82,93 @@ pub fn verify_link_token(
     secrets_match(&link_token(secret, purpose, id, link_key), token)
 }
 
-/// What one delivery's email gets on top of its notification's payload.
-pub struct Personal {
-    pub data: serde_json::Map<String, Value>,
-    pub headers: Vec<(String, String)>,
+/// One subscriber's links.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Links {
+    pub confirm_url: String,
+    pub manage_url: String,
+    pub unsubscribe_url: String,
 }
 
-/// Per-recipient links for subscriber emails (`confirmation`,
-/// `incident_update`); `Err` with a reason when the delivery must not be sent
-/// (the subscriber is gone, or unsubscribed since the fan-out).
+impl Links {
+    /// As template data.
+    pub fn data(&self) -> serde_json::Map<String, Value> {
+        let mut data = serde_json::Map::new();
+        data.insert("confirm_url".into(), self.confirm_url.clone().into());
+        data.insert("manage_url".into(), self.manage_url.clone().into());
+        data.insert(
+            "unsubscribe_url".into(),
+            self.unsubscribe_url.clone().into(),
+        );
+        data
+    }
+
+    /// The one-click unsubscribe headers (RFC 8058) of a bulletin.
+    pub fn list_unsubscribe_headers(&self) -> Vec<(String, String)> {
+        vec![
+            (
+                "List-Unsubscribe".to_string(),
+                format!("<{}>", self.unsubscribe_url),
+            ),
+            (
+                "List-Unsubscribe-Post".to_string(),
+                "List-Unsubscribe=One-Click".to_string(),
+            ),
+        ]
+    }
+}
+
+/// What every subscriber of one notification's audience shares on top of
+/// its payload: the page's name and URL, the incident or maintenance link,
+/// and a maintenance's times in the page's zone.
+pub fn shared_data(
+    settings: &LinkSettings,
+    audience: &str,
+    payload: &Value,
+) -> serde_json::Map<String, Value> {
+    let internal = audience == "internal";
+    let root = if internal { "/internal" } else { "" };
+    let url = |path: String| format!("{}{path}", settings.base);
+    let mut data = serde_json::Map::new();
+    data.insert("page_name".into(), settings.page_name.clone().into());
+    data.insert("page_url".into(), url(format!("{root}/")).into());
+    data.insert("internal".into(), internal.into());
+    if let Some(id) = payload.get("incident_id").and_then(Value::as_i64) {
+        data.insert(
+            "incident_url".into(),
+            url(format!("{root}/incidents/{id}")).into(),
+        );
+    }
+    if let Some(id) = payload.get("maintenance_id").and_then(Value::as_i64) {
+        data.insert(
+            "maintenance_url".into(),
+            url(format!(
+                "{}#maintenance-{id}",
+                if internal { "/internal" } else { "/" }
+            ))
+            .into(),
+        );
+        data.extend(super::maintenance::times(payload, settings.time_zone));
+    }
+    data
+}
+
+/// Each recipient's links for subscriber emails (`confirmation`, bulletins);
+/// `Err` with a reason when the delivery must not be sent (the subscriber is
+/// gone, or unsubscribed since the fan-out).
 pub fn personalise(
     conn: &mut DbConn,
     settings: &LinkSettings,
     kind: &str,
     audience: &str,
-    payload: &Value,
     recipients: &[String],
-) -> Result<HashMap<String, Result<Personal, String>>, StoreError> {
+) -> Result<HashMap<String, Result<Links, String>>, StoreError> {
     let secret = subscribers::site_secret(conn, settings.secret_key.as_deref())?;
     let found: HashMap<String, Subscriber> = subscribers::by_emails(conn, audience, recipients)?
         .into_iter()
         .map(|s| (s.email.clone(), s))
         .collect();
-    let internal = audience == "internal";
     let bulletin = super::outbox::NotificationKind::parse(kind).is_ok_and(|k| k.is_bulletin());
-    let root = if internal { "/internal" } else { "" };
     let mut out = HashMap::new();
     for recipient in recipients {
         let result = match found.get(recipient) {
@@ -114,63 +176,23 @@ pub fn personalise(
             Some(s) if bulletin && !s.is_active() => {
                 Err(format!("{recipient} unsubscribed or is quarantined"))
             }
-            Some(s) => {
-                let url = |path: String| format!("{}{path}", settings.base);
-                let unsubscribe = url(format!(
-                    "/unsubscribe/{}",
+            Some(s) => Ok(Links {
+                confirm_url: format!(
+                    "{}/subscribe/confirm/{}",
+                    settings.base,
+                    confirm_token(&secret, &s.link_key)
+                ),
+                manage_url: format!(
+                    "{}/subscribe/manage/{}",
+                    settings.base,
+                    link_token(&secret, MANAGE, s.id, &s.link_key)
+                ),
+                unsubscribe_url: format!(
+                    "{}/unsubscribe/{}",
+                    settings.base,
                     link_token(&secret, UNSUBSCRIBE, s.id, &s.link_key)
-                ));
-                let mut data = serde_json::Map::new();
-                data.insert("page_name".into(), settings.page_name.clone().into());
-                data.insert("page_url".into(), url(format!("{root}/")).into());
-                data.insert(
-                    "confirm_url".into(),
-                    url(format!(
-                        "/subscribe/confirm/{}",
-                        confirm_token(&secret, &s.link_key)
-                    ))
-                    .into(),
-                );
-                data.insert(
-                    "manage_url".into(),
-                    url(format!(
-                        "/subscribe/manage/{}",
-                        link_token(&secret, MANAGE, s.id, &s.link_key)
-                    ))
-                    .into(),
-                );
-                data.insert("unsubscribe_url".into(), unsubscribe.clone().into());
-                data.insert("internal".into(), internal.into());
-                if let Some(id) = payload.get("incident_id").and_then(Value::as_i64) {
-                    data.insert(
-                        "incident_url".into(),
-                        url(format!("{root}/incidents/{id}")).into(),
-                    );
-                }
-                if let Some(id) = payload.get("maintenance_id").and_then(Value::as_i64) {
-                    data.insert(
-                        "maintenance_url".into(),
-                        url(format!(
-                            "{}#maintenance-{id}",
-                            if internal { "/internal" } else { "/" }
-                        ))
-                        .into(),
-                    );
-                    data.extend(super::maintenance::times(payload, settings.time_zone));
-                }
-                let headers = if bulletin {
-                    vec![
-                        ("List-Unsubscribe".to_string(), format!("<{unsubscribe}>")),
-                        (
-                            "List-Unsubscribe-Post".to_string(),
-                            "List-Unsubscribe=One-Click".to_string(),
-                        ),
-                    ]
-                } else {
-                    Vec::new()
-                };
-                Ok(Personal { data, headers })
-            }
+                ),
+            }),
         };
         out.insert(recipient.clone(), result);
     }

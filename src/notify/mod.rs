@@ -18,5 +18,6 @@ pub mod maintenance;
 pub mod outbox;
 pub mod sender;
 pub mod smtp;
+pub mod stencil;
 pub mod webhook;
 pub mod worker;

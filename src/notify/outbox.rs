@@ -93,6 +93,12 @@ impl NotificationKind {
         )
     }
 
+    /// Sent to a subscriber, with their links (confirm, manage,
+    /// unsubscribe): the confirmation and every bulletin.
+    pub fn to_subscribers(self) -> bool {
+        self == NotificationKind::Confirmation || self.is_bulletin()
+    }
+
     pub fn parse(value: &str) -> Result<Self, Invalid> {
         match value {
             "test" => Ok(NotificationKind::Test),

@@ -3,13 +3,16 @@
 //! else installed). Messages are built here, multipart text + HTML.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use lettre::address::Envelope;
+use lettre::address::{Address, Envelope};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::Message;
 
 use super::email::RenderedEmail;
+use super::links::Links;
 pub use super::smtp::SmtpMailer;
+use super::stencil::{self, Stencil};
 use crate::config::{MailTransport, Settings};
 
 /// One rendered email for one delivery.
@@ -19,9 +22,23 @@ pub struct OutgoingEmail {
     /// With its angle brackets, e.g. `<delivery-7.3@status.example.com>`.
     pub message_id: String,
     pub to: String,
-    pub content: RenderedEmail,
-    /// Extra headers (e.g. `List-Unsubscribe`), name and value.
-    pub headers: Vec<(String, String)>,
+    pub content: Content,
+}
+
+/// What an email says.
+#[derive(Debug, Clone)]
+pub enum Content {
+    /// Rendered for this recipient alone, with extra headers (e.g.
+    /// `List-Unsubscribe`), name and value.
+    Rendered {
+        email: RenderedEmail,
+        headers: Vec<(String, String)>,
+    },
+    /// Its notification's stencil, filled with this recipient's links.
+    Stencil {
+        stencil: Arc<Stencil>,
+        links: Option<Links>,
+    },
 }
 
 /// Why a message was not sent.
@@ -78,6 +95,14 @@ impl Mailer {
         })
     }
 
+    /// The sender's address.
+    pub fn from(&self) -> &Mailbox {
+        match self {
+            Mailer::Smtp(smtp) => smtp.from(),
+            Mailer::Files(files) => &files.from,
+        }
+    }
+
     /// Where the message with this Message-ID went, in words for people.
     pub fn destination(&self, message_id: &str) -> String {
         match self {
@@ -114,14 +139,36 @@ pub(super) struct BuiltEmail {
 
 /// Builds the multipart (text + HTML) message; a failure here is permanent.
 pub(super) fn build(from: &Mailbox, email: &OutgoingEmail) -> Result<BuiltEmail, SendError> {
-    let to: Mailbox = email.to.parse().map_err(|e| {
+    let not_an_address = |e: &dyn std::fmt::Display| {
         SendError::Permanent(format!(
             "{:?} is not an address we can send to: {e}",
             email.to
         ))
-    })?;
+    };
+    let (headers, rendered) = match &email.content {
+        Content::Stencil { stencil, links } => {
+            if !stencil::fits(&email.to) {
+                return Err(not_an_address(&"not a plain address"));
+            }
+            let to: Address = email.to.parse().map_err(|e| not_an_address(&e))?;
+            let envelope = Envelope::new(Some(from.email.clone()), vec![to])
+                .map_err(|e| not_an_address(&e))?;
+            let bytes = stencil.fill(&stencil::Values {
+                recipient: &email.to,
+                message_id: &email.message_id,
+                links: links.as_ref(),
+            });
+            return Ok(BuiltEmail {
+                delivery_id: email.delivery_id,
+                envelope,
+                bytes,
+            });
+        }
+        Content::Rendered { email, headers } => (headers, email),
+    };
+    let to: Mailbox = email.to.parse().map_err(|e| not_an_address(&e))?;
     let mut builder = Message::builder();
-    for (name, value) in &email.headers {
+    for (name, value) in headers {
         let name = lettre::message::header::HeaderName::new_from_ascii(name.clone())
             .map_err(|e| SendError::Permanent(format!("bad header name {name:?}: {e}")))?;
         builder = builder.raw_header(lettre::message::header::HeaderValue::new(
@@ -132,11 +179,11 @@ pub(super) fn build(from: &Mailbox, email: &OutgoingEmail) -> Result<BuiltEmail,
     let message = builder
         .from(from.clone())
         .to(to)
-        .subject(email.content.subject.clone())
+        .subject(rendered.subject.clone())
         .message_id(Some(email.message_id.clone()))
         .multipart(MultiPart::alternative_plain_html(
-            email.content.text.clone(),
-            email.content.html.clone(),
+            rendered.text.clone(),
+            rendered.html.clone(),
         ))
         .map_err(|e| SendError::Permanent(format!("building the message: {e}")))?;
     Ok(BuiltEmail {

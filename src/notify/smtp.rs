@@ -260,6 +260,11 @@ impl SmtpMailer {
         }
     }
 
+    /// The sender's address.
+    pub fn from(&self) -> &Mailbox {
+        &self.inner.from
+    }
+
     /// The relay, in words for people.
     pub fn describe(&self) -> String {
         format!("the SMTP relay {}:{}", self.inner.host, self.inner.port)
@@ -697,12 +702,14 @@ mod tests {
             delivery_id: id,
             message_id: format!("<delivery-{id}@test>"),
             to: to.into(),
-            content: super::super::email::RenderedEmail {
-                subject: format!("Message {id}"),
-                text: format!(".leading dot\nbody of {id}\n"),
-                html: format!("<p>body of {id}</p>"),
+            content: super::super::sender::Content::Rendered {
+                email: super::super::email::RenderedEmail {
+                    subject: format!("Message {id}"),
+                    text: format!(".leading dot\nbody of {id}\n"),
+                    html: format!("<p>body of {id}</p>"),
+                },
+                headers: Vec::new(),
             },
-            headers: Vec::new(),
         }
     }
 

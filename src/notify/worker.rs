@@ -17,11 +17,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::email::EmailTemplates;
+use super::links::{self, Links};
 use super::outbox::{self, DeliveryStatus, FailedAttempt, NotificationKind};
-use super::sender::{message_domain, Mailer, OutgoingEmail, SendError, SendOutcome};
+use super::sender::{message_domain, Content, Mailer, OutgoingEmail, SendError, SendOutcome};
+use super::stencil::{self, Stencil};
 use crate::config::Settings;
 use crate::db::models::subscribers;
 use crate::db::{Db, StoreError};
@@ -46,6 +48,16 @@ struct Prepared {
     emails: Vec<OutgoingEmail>,
     /// Deliveries that could not be rendered.
     failures: Vec<(i64, SendError)>,
+}
+
+/// What every recipient of one notification in a batch shares.
+struct Shared {
+    kind: NotificationKind,
+    /// The payload, with the subscriber page's links for subscriber emails.
+    data: Map<String, Value>,
+    stencil: Option<Arc<Stencil>>,
+    /// The stencil has been checked against a full rendering.
+    checked: bool,
 }
 
 /// What one batch did.
@@ -240,95 +252,71 @@ impl Worker {
                 (n.id, (kind, payload, n.audience))
             })
             .collect();
-        // Subscriber emails get their recipient's links and headers.
-        let mut wanted: HashMap<i64, (String, String, Value, Vec<String>)> = HashMap::new();
+        // Subscriber emails get their recipient's links.
+        let mut wanted: HashMap<i64, (String, String, Vec<String>)> = HashMap::new();
         for delivery in &claimed {
-            if let Some((Ok(kind), payload, audience)) =
-                notifications.get(&delivery.notification_id)
-            {
-                if *kind == NotificationKind::Confirmation || kind.is_bulletin() {
+            if let Some((Ok(kind), _, audience)) = notifications.get(&delivery.notification_id) {
+                if kind.to_subscribers() {
                     wanted
                         .entry(delivery.notification_id)
                         .or_insert_with(|| {
-                            (
-                                kind.as_str().to_string(),
-                                audience.clone(),
-                                payload.clone(),
-                                Vec::new(),
-                            )
+                            (kind.as_str().to_string(), audience.clone(), Vec::new())
                         })
-                        .3
+                        .2
                         .push(delivery.recipient.clone());
                 }
             }
         }
-        let links = self.links.clone();
-        let personal = if wanted.is_empty() {
+        let settings = self.links.clone();
+        let personal: HashMap<(i64, String), Result<Links, String>> = if wanted.is_empty() {
             HashMap::new()
         } else {
             self.db
                 .run(move |conn| {
                     let mut out = HashMap::new();
-                    for (id, (kind, audience, payload, recipients)) in wanted {
-                        for (recipient, personal) in super::links::personalise(
-                            conn,
-                            &links,
-                            &kind,
-                            &audience,
-                            &payload,
-                            &recipients,
-                        )? {
-                            out.insert((id, recipient), personal);
-                        }
+                    for (id, (kind, audience, recipients)) in wanted {
+                        let links =
+                            links::personalise(conn, &settings, &kind, &audience, &recipients)?;
+                        out.extend(links.into_iter().map(|(to, links)| ((id, to), links)));
                     }
                     Ok::<_, StoreError>(out)
                 })
                 .await?
         };
 
+        let mut shared: HashMap<i64, Shared> = HashMap::new();
         let mut emails = Vec::with_capacity(claimed.len());
         let mut failures = Vec::new();
-        for (rendered_so_far, delivery) in claimed.iter().enumerate() {
+        for (so_far, delivery) in claimed.iter().enumerate() {
             // The batch on the wire shares this thread: let its connections
-            // answer the relay between a few renderings rather than after
-            // the whole batch.
-            if rendered_so_far % 8 == 7 {
+            // answer the relay between a few emails (a full rendering takes
+            // a while) rather than after the whole batch.
+            if so_far % 8 == 7 {
                 tokio::task::yield_now().await;
             }
-            let mut headers = Vec::new();
-            let rendered = match notifications.get(&delivery.notification_id) {
-                Some((Ok(kind), Value::Object(payload), _)) => {
-                    let mut data = payload.clone();
-                    data.insert(
-                        "recipient".into(),
-                        Value::String(delivery.recipient.clone()),
-                    );
-                    match personal.get(&(delivery.notification_id, delivery.recipient.clone())) {
+            let id = delivery.notification_id;
+            let prepared = match notifications.get(&id) {
+                Some((Ok(kind), Value::Object(payload), audience)) => {
+                    let shared = shared
+                        .entry(id)
+                        .or_insert_with(|| self.shared(*kind, payload, audience));
+                    let links = match personal.get(&(id, delivery.recipient.clone())) {
                         Some(Err(reason)) => Err(SendError::Permanent(reason.clone())),
-                        found => {
-                            if let Some(Ok(extra)) = found {
-                                data.extend(extra.data.clone());
-                                headers = extra.headers.clone();
-                            }
-                            self.templates
-                                .render_value(*kind, Value::Object(data))
-                                .map_err(|e| SendError::Transient(format!("{e:#}")))
-                        }
-                    }
+                        found => Ok(found.and_then(|links| links.as_ref().ok()).cloned()),
+                    };
+                    links.and_then(|links| self.content(*kind, shared, &delivery.recipient, links))
                 }
                 Some((Err(unknown), _, _)) => Err(SendError::Transient(unknown.clone())),
                 _ => Err(SendError::Permanent(format!(
-                    "notification {} has no payload to render",
-                    delivery.notification_id
+                    "notification {id} has no payload to render"
                 ))),
             };
-            match rendered {
+            match prepared {
                 Ok(content) => emails.push(OutgoingEmail {
                     delivery_id: delivery.id,
                     message_id: delivery.message_id.clone(),
                     to: delivery.recipient.clone(),
                     content,
-                    headers,
                 }),
                 Err(error) => {
                     tracing::error!(delivery = delivery.id, %error, "cannot render an email");
@@ -342,6 +330,96 @@ impl Worker {
             emails,
             failures,
         }))
+    }
+
+    /// What every recipient of one notification in a batch shares: its
+    /// template data and, when it can be made, its stencil.
+    fn shared(
+        &self,
+        kind: NotificationKind,
+        payload: &Map<String, Value>,
+        audience: &str,
+    ) -> Shared {
+        let mut data = payload.clone();
+        if kind.to_subscribers() {
+            data.extend(links::shared_data(
+                &self.links,
+                audience,
+                &Value::Object(payload.clone()),
+            ));
+        }
+        let stencil = Stencil::new(
+            &self.templates,
+            kind,
+            data.clone(),
+            kind.to_subscribers(),
+            kind.is_bulletin(),
+            self.mailer.from(),
+        );
+        let stencil = match stencil {
+            Ok(stencil) => Some(Arc::new(stencil)),
+            Err(error) => {
+                tracing::info!(kind = kind.as_str(), error = %format!("{error:#}"), "rendering each email in full");
+                None
+            }
+        };
+        Shared {
+            kind,
+            data,
+            stencil,
+            checked: false,
+        }
+    }
+
+    /// One recipient's email: the notification's stencil when it fits
+    /// them, a rendering of its own otherwise. The first use of a stencil
+    /// is checked against a full rendering (a template that transforms a
+    /// personal value gives something else; the notification's emails are
+    /// then rendered in full).
+    fn content(
+        &self,
+        kind: NotificationKind,
+        shared: &mut Shared,
+        recipient: &str,
+        links: Option<Links>,
+    ) -> Result<Content, SendError> {
+        let full = |data: &Map<String, Value>, links: &Option<Links>| {
+            let mut data = data.clone();
+            data.insert("recipient".into(), Value::String(recipient.to_string()));
+            if let Some(links) = links {
+                data.extend(links.data());
+            }
+            self.templates
+                .render_value(kind, Value::Object(data))
+                .map_err(|e| SendError::Transient(format!("{e:#}")))
+        };
+        let fits = links.is_some() == kind.to_subscribers() && stencil::fits(recipient);
+        if let Some(stencil) = shared.stencil.clone().filter(|_| fits) {
+            if !shared.checked {
+                shared.checked = true;
+                let values = stencil::Values {
+                    recipient,
+                    message_id: "",
+                    links: links.as_ref(),
+                };
+                if full(&shared.data, &links)? != stencil.rendered_for(&values) {
+                    tracing::info!(
+                        kind = kind.as_str(),
+                        "a template transforms a personal value: rendering each email in full"
+                    );
+                    shared.stencil = None;
+                }
+            }
+            if shared.stencil.is_some() {
+                return Ok(Content::Stencil { stencil, links });
+            }
+        }
+        let email = full(&shared.data, &links)?;
+        let headers = match &links {
+            Some(links) if shared.kind.is_bulletin() => links.list_unsubscribe_headers(),
+            _ => Vec::new(),
+        };
+        Ok(Content::Rendered { email, headers })
     }
 
     /// Records what happened to a sent batch, in one write transaction.

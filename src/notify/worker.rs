@@ -35,9 +35,6 @@ pub const POLL_INTERVAL: Duration = Duration::from_secs(1);
 /// `delivery_lease_seconds` overrides it); a sender that crashed gives them
 /// back when it runs out.
 pub const LEASE_SECONDS: i64 = 120;
-/// Deliveries a fan-out adds before PostgreSQL's statistics of the
-/// deliveries table are refreshed.
-const ANALYZE_AFTER: usize = 10_000;
 /// Deliveries claimed per SMTP connection in one batch.
 pub const PER_CONNECTION: usize = 50;
 
@@ -450,44 +447,13 @@ impl Worker {
         (self.first_backoff_seconds, self.quarantine_after)
     }
 
-    /// On PostgreSQL, refreshes the planner's statistics of `deliveries`.
-    /// A large fan-out turns a table of sent deliveries into one of mostly
-    /// pending ones long before autovacuum notices; with the old figures
-    /// the planner believed few rows were pending and sorted all of them at
-    /// every claim (28 ms for 50,000) instead of reading the first ones in
-    /// index order.
-    async fn refresh_delivery_statistics(&self) {
-        let analyzed = self
-            .db
-            .run(|conn| {
-                use diesel::connection::SimpleConnection;
-                match conn {
-                    crate::db::DbConn::Postgres(c) => c.batch_execute("ANALYZE deliveries")?,
-                    crate::db::DbConn::Sqlite(_) => {}
-                }
-                Ok(())
-            })
-            .await;
-        if let Err(err) = analyzed {
-            tracing::warn!(error = %err, "could not refresh the statistics of deliveries");
-        }
-    }
-
     /// Fans out for as long as the process lives: batch after batch while
     /// there is work; otherwise when this process queues mail, or every
     /// [`POLL_INTERVAL`].
     async fn fan_out_forever(self: Arc<Self>) {
-        let mut added_since_analyze = 0;
         loop {
             match self.fan_out_once().await {
-                Ok(Some(step)) => {
-                    added_since_analyze += step.added;
-                    if added_since_analyze >= ANALYZE_AFTER {
-                        added_since_analyze = 0;
-                        self.refresh_delivery_statistics().await;
-                    }
-                    continue;
-                }
+                Ok(Some(_)) => continue,
                 Ok(None) => {}
                 Err(err) => tracing::warn!(error = %err, "the fan-out step failed"),
             }

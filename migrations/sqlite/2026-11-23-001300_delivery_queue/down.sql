@@ -1,0 +1,2 @@
+DROP INDEX deliveries_pending;
+CREATE INDEX deliveries_due ON deliveries(status, next_attempt_at);

@@ -118,7 +118,7 @@ async fn incident_updates_reach_confirmed_subscribers_of_their_audience_and_comp
     .await;
     let subject = "[Major] Checkout errors — Investigating";
     let mail = wait_for(&s.sink, "all@example.com", "Checkout errors", 1).await;
-    wait_for(&s.sink, "api-fan@example.com", "Checkout errors", 1).await;
+    let fan = wait_for(&s.sink, "api-fan@example.com", "Checkout errors", 1).await;
     let internal = wait_for(&s.sink, "staff-list@example.com", "Checkout errors", 1).await;
 
     let m = &mail[0];
@@ -141,6 +141,28 @@ async fn incident_updates_reach_confirmed_subscribers_of_their_audience_and_comp
     assert!(text.contains(&format!("/incidents/{}", incident["id"])));
     assert!(text.contains("/subscribe/manage/"));
     assert!(text.contains("/unsubscribe/"));
+    // Each subscriber's email carries their own address and links (the
+    // emails of one notification are filled from one stencil).
+    for (m, to) in [(m, "all@example.com"), (&fan[0], "api-fan@example.com")] {
+        assert_eq!(header(m, "To").as_deref(), Some(to));
+        let text = part(m, "text/plain").unwrap();
+        let html = part(m, "text/html").unwrap();
+        let own = link(&header(m, "List-Unsubscribe").unwrap(), "/unsubscribe/");
+        assert_eq!(link(&text, "/unsubscribe/"), own);
+        assert_eq!(link(&html, "/unsubscribe/"), own);
+        assert_eq!(
+            link(&text, "/subscribe/manage/"),
+            link(&html, "/subscribe/manage/")
+        );
+    }
+    assert_ne!(
+        header(m, "List-Unsubscribe"),
+        header(&fan[0], "List-Unsubscribe")
+    );
+    assert_ne!(
+        link(&text, "/subscribe/manage/"),
+        link(&part(&fan[0], "text/plain").unwrap(), "/subscribe/manage/")
+    );
 
     let internal_text = part(&internal[0], "text/plain").unwrap();
     assert!(internal_text.contains("SECRET: db primary is down"));
@@ -219,6 +241,63 @@ async fn incident_updates_reach_confirmed_subscribers_of_their_audience_and_comp
         1,
         "no internal text later"
     );
+}
+
+/// An override template that tests a personal value (here the address)
+/// cannot share one stencil between recipients: each email is rendered for
+/// its recipient, and each gets what the template says for them.
+#[tokio::test]
+async fn an_override_template_that_tests_the_recipient_is_rendered_for_each_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let sink = Sink::start(dir.path(), &[]);
+    let overrides = dir.path().join("overrides");
+    std::fs::create_dir_all(overrides.join("email/incident_update")).unwrap();
+    std::fs::write(
+        overrides.join("email/incident_update/body.txt.hbs"),
+        "{{incident_name}}\n{{#if (eq recipient \"vip@example.com\")}}Dear VIP{{else}}Hello{{/if}} {{recipient}}\n\
+         Unsubscribe: {{unsubscribe_url}}\n",
+    )
+    .unwrap();
+    let url = sink.url();
+    let templates = overrides.display().to_string();
+    let app = spawn_app_with(move |raw| {
+        raw.smtp_url = Some(url);
+        raw.templates_dir = Some(templates);
+    })
+    .await;
+    let token = app.admin_token().await;
+    let s = Setup {
+        app,
+        sink,
+        token,
+        _dir: dir,
+    };
+    // The VIP is neither the first nor the last subscriber.
+    for email in ["first@example.com", "vip@example.com", "last@example.com"] {
+        subscribe_confirmed(&s, "/subscribe", email, &[]).await;
+    }
+    open_incident(
+        &s,
+        json!({"name": "Checkout errors", "impact": "minor", "urgency": "low",
+               "update": {"status": "investigating", "external_body": "Looking."}}),
+    )
+    .await;
+    for (email, greeting) in [
+        ("first@example.com", "Hello first@example.com"),
+        ("vip@example.com", "Dear VIP vip@example.com"),
+        ("last@example.com", "Hello last@example.com"),
+    ] {
+        let mail = wait_for(&s.sink, email, "Checkout errors", 1).await;
+        let text = part(&mail[0], "text/plain").unwrap();
+        assert!(text.contains(greeting), "{email}: {text}");
+        assert_eq!(
+            link(&text, "/unsubscribe/"),
+            link(
+                &header(&mail[0], "List-Unsubscribe").unwrap(),
+                "/unsubscribe/"
+            )
+        );
+    }
 }
 
 #[tokio::test]

@@ -6,6 +6,7 @@
 //! escaping (a `<` in a page name stays a `<` in a plain-text email); the HTML
 //! body escapes every value.
 
+use std::collections::HashSet;
 use std::path::Path;
 
 use anyhow::Context;
@@ -32,6 +33,37 @@ pub struct RenderedEmail {
 pub struct EmailTemplates {
     text: Handlebars<'static>,
     html: Handlebars<'static>,
+    /// Kinds with a template that uses a personal value in an expression
+    /// (a helper's argument, a condition) rather than showing it as it is.
+    transforming: HashSet<String>,
+}
+
+/// The values that differ per recipient of one notification.
+pub const PERSONAL_VALUES: [&str; 4] =
+    ["recipient", "confirm_url", "manage_url", "unsubscribe_url"];
+
+/// Whether every `{{…}}` of a template source that mentions a personal
+/// value is that value alone (`{{value}}`, `{{{value}}}`, with spaces or `~`).
+fn shows_personal_values_as_written(source: &str) -> bool {
+    let mut rest = source;
+    while let Some(start) = rest.find("{{") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else {
+            return true;
+        };
+        let inner = after[..end].trim_matches(|c: char| c == '{' || c == '~' || c.is_whitespace());
+        let mentions = PERSONAL_VALUES.iter().any(|name| {
+            inner.match_indices(name).any(|(at, _)| {
+                let word = |c: char| c.is_alphanumeric() || c == '_';
+                !inner[..at].ends_with(word) && !inner[at + name.len()..].starts_with(word)
+            })
+        });
+        if mentions && !PERSONAL_VALUES.contains(&inner) {
+            return false;
+        }
+        rest = &after[end + 2..];
+    }
+    true
 }
 
 impl EmailTemplates {
@@ -43,33 +75,52 @@ impl EmailTemplates {
         text.set_strict_mode(true);
         let mut html = Handlebars::new();
         html.set_strict_mode(true);
+        let mut transforming = HashSet::new();
         for file in EmbeddedEmailTemplates::iter().filter(|f| f.ends_with(".hbs")) {
             let name = file.trim_end_matches(".hbs").to_string();
             let content = EmbeddedEmailTemplates::get(&file)
                 .with_context(|| format!("embedded email template {file} vanished"))?;
-            let source = std::str::from_utf8(&content.data)
-                .with_context(|| format!("email template {file} is not UTF-8"))?;
+            let mut source = std::str::from_utf8(&content.data)
+                .with_context(|| format!("email template {file} is not UTF-8"))?
+                .to_string();
+            let mut origin = format!("email template {file}");
+            if let Some(path) = override_dir
+                .map(|dir| dir.join("email").join(file.as_ref()))
+                .filter(|path| path.is_file())
+            {
+                source = std::fs::read_to_string(&path).with_context(|| {
+                    format!("reading the override email template {}", path.display())
+                })?;
+                origin = format!("override email template {}", path.display());
+                tracing::info!(template = %name, path = %path.display(), "using override email template");
+            }
             let registry = if name.ends_with("body.html") {
                 &mut html
             } else {
                 &mut text
             };
             registry
-                .register_template_string(&name, source)
-                .with_context(|| format!("email template {file} does not parse"))?;
-            if let Some(dir) = override_dir {
-                let path = dir.join("email").join(file.as_ref());
-                if path.is_file() {
-                    registry
-                        .register_template_file(&name, &path)
-                        .with_context(|| {
-                            format!("override email template {} does not parse", path.display())
-                        })?;
-                    tracing::info!(template = %name, path = %path.display(), "using override email template");
-                }
+                .register_template_string(&name, &source)
+                .with_context(|| format!("{origin} does not parse"))?;
+            if !shows_personal_values_as_written(&source) {
+                let kind = name.split('/').next().unwrap_or_default().to_string();
+                tracing::info!(template = %name, "a personal value is used in an expression: each email of this kind is rendered in full");
+                transforming.insert(kind);
             }
         }
-        Ok(EmailTemplates { text, html })
+        Ok(EmailTemplates {
+            text,
+            html,
+            transforming,
+        })
+    }
+
+    /// Whether the templates of `kind` show each personal value
+    /// (`recipient` and the subscriber links) only as it is, `{{value}}` or
+    /// `{{{value}}}`: then a stencil with placeholders stands for every
+    /// recipient (see [`super::stencil`]).
+    pub fn stencils(&self, kind: NotificationKind) -> bool {
+        !self.transforming.contains(kind.as_str())
     }
 
     /// Renders the email of `kind` with `data` (a JSON object).
@@ -392,6 +443,37 @@ mod tests {
                     "{name}: the HTML part reads back as rendered"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn only_templates_that_show_personal_values_as_they_are_take_stencils() {
+        for plain in [
+            "Hi {{recipient}}, {{ manage_url }} {{{unsubscribe_url}}} {{~confirm_url~}}",
+            "{{page_name}} {{#if internal}}staff{{/if}} {{recipients_count}}",
+            "no mustache",
+        ] {
+            assert!(shows_personal_values_as_written(plain), "{plain}");
+        }
+        for transforming in [
+            "{{#if (eq recipient \"vip@example.com\")}}VIP{{/if}}",
+            "{{upper manage_url}}",
+            "{{#with unsubscribe_url}}{{this}}{{/with}}",
+            "{{lookup this \"x\" recipient}}",
+        ] {
+            assert!(
+                !shows_personal_values_as_written(transforming),
+                "{transforming}"
+            );
+        }
+        let templates = EmailTemplates::load(None).unwrap();
+        for kind in [
+            NotificationKind::Confirmation,
+            NotificationKind::IncidentUpdate,
+            NotificationKind::MaintenanceReminder,
+            NotificationKind::Digest,
+        ] {
+            assert!(templates.stencils(kind), "{}", kind.as_str());
         }
     }
 

@@ -15,11 +15,13 @@
 //! starts with a dot (a leading `.` is written `=2E`), so the message needs
 //! no dot-stuffing.
 //!
-//! A template that transforms a personal value (a helper, a condition on
-//! it) would not show the placeholder as is: the worker checks each stencil
-//! against a full rendering for its first recipient and renders each email
-//! in full when they differ. A personal value in the subject is refused
-//! here for the same reason.
+//! A placeholder stands for every recipient only where a template shows the
+//! value as it is. A kind whose (override) templates use a personal value in
+//! an expression (a helper's argument, a condition) gets no stencil: that is
+//! found when the templates load ([`EmailTemplates::stencils`]). A personal
+//! value in the subject is refused here. As a last check, the worker
+//! compares each stencil with a full rendering for its first recipient and
+//! renders each email in full when they differ.
 
 use anyhow::{bail, Context};
 use lettre::message::header::{ContentTransferEncoding, ContentType, HeaderName, HeaderValue};
@@ -160,6 +162,12 @@ impl Stencil {
         list_unsubscribe: bool,
         from: &Mailbox,
     ) -> anyhow::Result<Stencil> {
+        if !templates.stencils(kind) {
+            bail!(
+                "a template of the {} email uses a personal value in an expression",
+                kind.as_str()
+            );
+        }
         let prefix = format!(
             "sitrepslot{}",
             &crate::domain::token::random_secret("")[..16]

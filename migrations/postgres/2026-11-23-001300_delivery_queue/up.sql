@@ -6,6 +6,3 @@
 DROP INDEX deliveries_due;
 DROP INDEX deliveries_due_in_order;
 CREATE INDEX deliveries_pending ON deliveries(next_attempt_at, id) WHERE status = 'pending';
--- Room on each page for the new version of a row whose lease is taken, so
--- that update stays on its page and touches no index (a HOT update).
-ALTER TABLE deliveries SET (fillfactor = 80);

@@ -17,14 +17,14 @@
 //!   the open one was due 5 Nov, before the period's end: overdue.
 
 use std::process::{Command, Output};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::NaiveDateTime;
 use serde_json::json;
 use sitrep::domain::role::Role;
 
 use crate::helpers::*;
-use crate::mail::{header, part, Sink};
+use crate::mail::{header, part, poll, Sink};
 use crate::metrics::{seed, update};
 
 const CRON: &str = "0 0 0 * * Mon";
@@ -34,19 +34,13 @@ fn at(s: &str) -> NaiveDateTime {
 }
 
 async fn wait_for(sink: &Sink, count: usize) -> Vec<String> {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let messages = sink.messages();
-        if messages.len() >= count {
-            return messages;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "expected {count} messages, got {}",
-            messages.len()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    poll(
+        Duration::from_secs(30),
+        count,
+        || sink.messages(),
+        || format!("expected {count} messages, got {}", sink.messages().len()),
+    )
+    .await
 }
 
 async fn sql(app: &TestApp, statements: Vec<String>) {

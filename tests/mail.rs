@@ -196,20 +196,38 @@ pub(crate) fn mails(sink: &Sink, to: &str, subject: &str) -> Vec<String> {
 
 /// Waits until `to` has `count` messages whose subject contains `subject`.
 pub(crate) async fn wait_for(sink: &Sink, to: &str, subject: &str, count: usize) -> Vec<String> {
-    let deadline = Instant::now() + Duration::from_secs(20);
+    poll(
+        Duration::from_secs(20),
+        count,
+        || mails(sink, to, subject),
+        || {
+            format!(
+                "{to} did not get {count} mail(s) about {subject:?}; got {:?}",
+                sink.messages()
+                    .iter()
+                    .map(|m| (header(m, "To"), decoded(m, "Subject")))
+                    .collect::<Vec<_>>()
+            )
+        },
+    )
+    .await
+}
+
+/// Calls `found` every 100 ms until it returns at least `count` messages;
+/// fails with `failure()` after `limit`.
+pub(crate) async fn poll(
+    limit: Duration,
+    count: usize,
+    found: impl Fn() -> Vec<String>,
+    failure: impl Fn() -> String,
+) -> Vec<String> {
+    let deadline = Instant::now() + limit;
     loop {
-        let found = mails(sink, to, subject);
-        if found.len() >= count {
-            return found;
+        let messages = found();
+        if messages.len() >= count {
+            return messages;
         }
-        assert!(
-            Instant::now() < deadline,
-            "{to} did not get {count} mail(s) about {subject:?}; got {:?}",
-            sink.messages()
-                .iter()
-                .map(|m| (header(m, "To"), decoded(m, "Subject")))
-                .collect::<Vec<_>>()
-        );
+        assert!(Instant::now() < deadline, "{}", failure());
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

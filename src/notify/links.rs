@@ -159,7 +159,7 @@ pub fn shared_data(
 pub fn personalise(
     conn: &mut DbConn,
     settings: &LinkSettings,
-    kind: &str,
+    kind: super::outbox::NotificationKind,
     audience: &str,
     recipients: &[String],
 ) -> Result<HashMap<String, Result<Links, String>>, StoreError> {
@@ -168,7 +168,7 @@ pub fn personalise(
         .into_iter()
         .map(|s| (s.email.clone(), s))
         .collect();
-    let bulletin = super::outbox::NotificationKind::parse(kind).is_ok_and(|k| k.is_bulletin());
+    let bulletin = kind.is_bulletin();
     let mut out = HashMap::new();
     for recipient in recipients {
         let result = match found.get(recipient) {

@@ -168,12 +168,11 @@ impl Stencil {
                 kind.as_str()
             );
         }
+        // Lowercase hex: unchanged by HTML escaping and quoted-printable.
         let prefix = format!(
             "sitrepslot{}",
             &crate::domain::token::random_secret("")[..16]
-        )
-        .to_ascii_lowercase()
-        .replace(|c: char| !c.is_ascii_alphanumeric(), "x");
+        );
         let placeholder = |slot: Slot| {
             if slot.is_address() {
                 format!("{prefix}{}@stencil.invalid", slot.code())

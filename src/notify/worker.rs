@@ -250,15 +250,13 @@ impl Worker {
             })
             .collect();
         // Subscriber emails get their recipient's links.
-        let mut wanted: HashMap<i64, (String, String, Vec<String>)> = HashMap::new();
+        let mut wanted: HashMap<i64, (NotificationKind, String, Vec<String>)> = HashMap::new();
         for delivery in &claimed {
             if let Some((Ok(kind), _, audience)) = notifications.get(&delivery.notification_id) {
                 if kind.to_subscribers() {
                     wanted
                         .entry(delivery.notification_id)
-                        .or_insert_with(|| {
-                            (kind.as_str().to_string(), audience.clone(), Vec::new())
-                        })
+                        .or_insert_with(|| (*kind, audience.clone(), Vec::new()))
                         .2
                         .push(delivery.recipient.clone());
                 }
@@ -273,7 +271,7 @@ impl Worker {
                     let mut out = HashMap::new();
                     for (id, (kind, audience, recipients)) in wanted {
                         let links =
-                            links::personalise(conn, &settings, &kind, &audience, &recipients)?;
+                            links::personalise(conn, &settings, kind, &audience, &recipients)?;
                         out.extend(links.into_iter().map(|(to, links)| ((id, to), links)));
                     }
                     Ok::<_, StoreError>(out)
@@ -301,7 +299,7 @@ impl Worker {
                         Some(Err(reason)) => Err(SendError::Permanent(reason.clone())),
                         found => Ok(found.and_then(|links| links.as_ref().ok()).cloned()),
                     };
-                    links.and_then(|links| self.content(*kind, shared, &delivery.recipient, links))
+                    links.and_then(|links| self.content(shared, &delivery.recipient, links))
                 }
                 Some((Err(unknown), _, _)) => Err(SendError::Transient(unknown.clone())),
                 _ => Err(SendError::Permanent(format!(
@@ -375,11 +373,11 @@ impl Worker {
     /// then rendered in full).
     fn content(
         &self,
-        kind: NotificationKind,
         shared: &mut Shared,
         recipient: &str,
         links: Option<Links>,
     ) -> Result<Content, SendError> {
+        let kind = shared.kind;
         let full = |data: &Map<String, Value>, links: &Option<Links>| {
             let mut data = data.clone();
             data.insert("recipient".into(), Value::String(recipient.to_string()));
@@ -413,7 +411,7 @@ impl Worker {
         }
         let email = full(&shared.data, &links)?;
         let headers = match &links {
-            Some(links) if shared.kind.is_bulletin() => links.list_unsubscribe_headers(),
+            Some(links) if kind.is_bulletin() => links.list_unsubscribe_headers(),
             _ => Vec::new(),
         };
         Ok(Content::Rendered { email, headers })

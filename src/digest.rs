@@ -21,7 +21,7 @@ use crate::domain::digest::{build, rfc3339, Digest, DigestInput, Period, Recurre
 use crate::domain::incident::Priority;
 use crate::domain::metrics::{check_sla, recurrences, IncidentMetrics};
 use crate::domain::status::Audience;
-use crate::notify::outbox::{NewNotification, NotificationKind};
+use crate::db::models::outbox::{NewNotification, NotificationKind};
 use crate::notify::sender::message_domain;
 use crate::web::state::AppState;
 
@@ -303,7 +303,7 @@ pub fn run_command(settings: Settings, command: DigestCommand) -> anyhow::Result
         loop {
             worker.run_once(crate::db::now()).await?;
             let progress = db
-                .run(move |conn| crate::notify::outbox::progress(conn, id))
+                .run(move |conn| crate::db::models::outbox::progress(conn, id))
                 .await?;
             if progress.pending == 0 {
                 println!(

@@ -2,6 +2,9 @@
 //!
 //! The crate's map, one line per module:
 
+/// The application layer: one function per write use case, and the effects
+/// (outbox rows for every channel) each records in its transaction.
+pub mod app;
 /// Command-line interface: `serve`, `migrate`, `user add`, `token create`.
 pub mod cli;
 /// Typed settings from the TOML file and `SITREP_*` variables, validated at load.

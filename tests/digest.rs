@@ -235,7 +235,7 @@ async fn two_runners_racing_for_a_period_send_one_digest() {
     let deliveries = one
         .app_state
         .db
-        .run(move |conn| sitrep::notify::outbox::deliveries_of(conn, id))
+        .run(move |conn| sitrep::db::models::outbox::deliveries_of(conn, id))
         .await
         .unwrap();
     assert_eq!(deliveries.len(), 2, "one delivery per recipient");

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use sitrep::db::Db;
 use sitrep::domain::email::EmailAddress;
 use sitrep::domain::status::Audience;
-use sitrep::notify::outbox::{self, NewNotification, NotificationKind};
+use sitrep::db::models::outbox::{self, NewNotification, NotificationKind};
 use sitrep::notify::worker::Worker;
 
 use crate::helpers::*;

@@ -298,7 +298,7 @@ async fn an_smtp_outage_mid_fan_out_delays_email_but_loses_none() {
             .run(|c| {
                 let latest = subscriber_admin::latest_notifications(c, 1)?;
                 let id = latest[0].0.id;
-                let deliveries = sitrep::notify::outbox::deliveries_of(c, id)?;
+                let deliveries = sitrep::db::models::outbox::deliveries_of(c, id)?;
                 Ok(deliveries.iter().filter(|d| d.last_error.is_some()).count())
             })
             .await

@@ -124,7 +124,7 @@ fn verify(request: &Received, secret: &str) {
     let message = format!("{timestamp}.{}", request.body);
     let expected = format!(
         "sha256={}",
-        hex::encode(sitrep::notify::links::hmac_sha256(
+        hex::encode(sitrep::domain::token::hmac_sha256(
             secret.as_bytes(),
             message.as_bytes()
         ))

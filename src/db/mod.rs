@@ -255,12 +255,21 @@ impl Db {
         F: FnOnce(&mut DbConn) -> Result<T, StoreError> + Send + 'static,
         T: Send + 'static,
     {
+        self.run_as(f).await
+    }
+
+    /// [`Db::run`] for a caller whose errors are its own (the application
+    /// layer's), into which a storage failure converts.
+    pub async fn run_as<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || {
-            let mut conn = pool.get()?;
-            let outcome = f(&mut conn);
-            crate::notify::outbox::wake::after_work();
-            outcome
+            let mut conn = pool.get().map_err(StoreError::from)?;
+            f(&mut conn)
         })
         .await
         .map_err(|e| StoreError::Task(e.to_string()))?

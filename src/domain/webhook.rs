@@ -189,7 +189,7 @@ pub fn signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
     message.extend_from_slice(body);
     format!(
         "sha256={}",
-        hex::encode(crate::notify::links::hmac_sha256(
+        hex::encode(crate::domain::token::hmac_sha256(
             secret.as_bytes(),
             &message
         ))

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 use clap::Subcommand;
 
-use super::outbox::{self, DeliveryStatus, NewNotification, NotificationKind};
+use crate::db::models::outbox::{self, DeliveryStatus, NewNotification, NotificationKind};
 use super::sender::{message_domain, Mailer};
 use super::worker::Worker;
 use crate::config::Settings;

@@ -14,7 +14,7 @@ use handlebars::Handlebars;
 use rust_embed::RustEmbed;
 use serde_json::Value;
 
-use super::outbox::NotificationKind;
+use crate::db::models::outbox::NotificationKind;
 
 /// The `templates/email/` folder, embedded in the binary.
 #[derive(RustEmbed)]

@@ -9,78 +9,15 @@
 //!   invalidates every old link.
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
 
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 use crate::config::Settings;
 use crate::db::models::subscribers::{self, Subscriber};
 use crate::db::{DbConn, StoreError};
-use crate::domain::token::secrets_match;
+use crate::domain::token::{confirm_token, link_token};
 
-pub const MANAGE: &str = "manage";
-pub const UNSUBSCRIBE: &str = "unsubscribe";
-
-static MESSAGE_DOMAIN: OnceLock<String> = OnceLock::new();
-
-/// Remembers the site's host for Message-IDs of notifications written by
-/// model code that has no settings at hand (incident updates).
-pub fn configure(settings: &Settings) {
-    let _ = MESSAGE_DOMAIN.set(super::sender::message_domain(settings));
-}
-
-pub fn message_domain() -> String {
-    MESSAGE_DOMAIN
-        .get()
-        .cloned()
-        .unwrap_or_else(|| "localhost".to_string())
-}
-
-/// HMAC-SHA256 (RFC 2104).
-pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
-    let mut block = [0u8; 64];
-    if key.len() > 64 {
-        block[..32].copy_from_slice(&Sha256::digest(key));
-    } else {
-        block[..key.len()].copy_from_slice(key);
-    }
-    let mut inner = Sha256::new();
-    inner.update(block.map(|b| b ^ 0x36));
-    inner.update(message);
-    let inner = inner.finalize();
-    let mut outer = Sha256::new();
-    outer.update(block.map(|b| b ^ 0x5c));
-    outer.update(inner);
-    outer.finalize().into()
-}
-
-pub fn confirm_token(secret: &[u8], link_key: &str) -> String {
-    hex::encode(hmac_sha256(
-        secret,
-        format!("confirm:{link_key}").as_bytes(),
-    ))
-}
-
-pub fn link_token(secret: &[u8], purpose: &str, id: i64, link_key: &str) -> String {
-    let mac = hmac_sha256(secret, format!("{purpose}:{id}:{link_key}").as_bytes());
-    format!("{id}-{}", hex::encode(mac))
-}
-
-/// The subscriber id a manage / unsubscribe token names (not yet verified).
-pub fn token_id(token: &str) -> Option<i64> {
-    token.split_once('-')?.0.parse().ok()
-}
-
-pub fn verify_link_token(
-    secret: &[u8],
-    purpose: &str,
-    id: i64,
-    link_key: &str,
-    token: &str,
-) -> bool {
-    secrets_match(&link_token(secret, purpose, id, link_key), token)
-}
+pub use crate::domain::token::{MANAGE, UNSUBSCRIBE};
 
 /// One subscriber's links.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -159,7 +96,7 @@ pub fn shared_data(
 pub fn personalise(
     conn: &mut DbConn,
     settings: &LinkSettings,
-    kind: super::outbox::NotificationKind,
+    kind: crate::db::models::outbox::NotificationKind,
     audience: &str,
     recipients: &[String],
 ) -> Result<HashMap<String, Result<Links, String>>, StoreError> {
@@ -217,28 +154,5 @@ impl LinkSettings {
             secret_key: settings.secret_key.clone(),
             time_zone: settings.time_zone,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hmac_matches_rfc_4231_case_2() {
-        assert_eq!(
-            hex::encode(hmac_sha256(b"Jefe", b"what do ya want for nothing?")),
-            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
-        );
-    }
-
-    #[test]
-    fn link_tokens_verify_only_with_the_same_key_and_purpose() {
-        let t = link_token(b"s", UNSUBSCRIBE, 7, "k");
-        assert_eq!(token_id(&t), Some(7));
-        assert!(verify_link_token(b"s", UNSUBSCRIBE, 7, "k", &t));
-        assert!(!verify_link_token(b"s", MANAGE, 7, "k", &t));
-        assert!(!verify_link_token(b"s", UNSUBSCRIBE, 7, "k2", &t));
-        assert!(!verify_link_token(b"t", UNSUBSCRIBE, 7, "k", &t));
     }
 }

@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDateTime};
 use chrono_tz::Tz;
 use serde_json::{json, Map, Value};
 
-use super::outbox::NotificationKind;
+use crate::db::models::outbox::NotificationKind;
 use crate::domain::maintenance::{rfc3339, Window};
 
 /// What a maintenance email announces.

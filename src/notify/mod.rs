@@ -15,9 +15,11 @@ pub mod command;
 pub mod email;
 pub mod links;
 pub mod maintenance;
-pub mod outbox;
 pub mod sender;
 pub mod smtp;
 pub mod stencil;
 pub mod webhook;
+pub mod wake;
 pub mod worker;
+
+pub use wake::Wake;

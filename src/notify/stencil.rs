@@ -31,7 +31,7 @@ use serde_json::{Map, Value};
 
 use super::email::{EmailTemplates, RenderedEmail};
 use super::links::Links;
-use super::outbox::NotificationKind;
+use crate::db::models::outbox::NotificationKind;
 
 /// A value that differs per recipient.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

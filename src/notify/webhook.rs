@@ -32,7 +32,7 @@ use crate::domain::page_status::PageStatus;
 use crate::domain::status::{Audience, ComponentStatus};
 use crate::domain::token::random_secret;
 use crate::domain::webhook::{signature, Event};
-use crate::notify::outbox::DeliveryStatus;
+use crate::db::models::outbox::DeliveryStatus;
 use crate::render::statuspage::{timestamp, ComponentJson};
 
 /// How long a receiver has to answer one request.
@@ -55,7 +55,8 @@ pub fn configure(settings: &Arc<Settings>) {
     let _ = SITE.set(settings.clone());
 }
 
-fn site() -> Arc<Settings> {
+/// Transitional: the settings remembered by [`configure`].
+pub fn site() -> Arc<Settings> {
     SITE.get_or_init(|| {
         Arc::new(
             Settings::validate(RawSettings::default()).expect("the default settings are valid"),
@@ -93,19 +94,19 @@ fn envelope(
 /// An incident event: the customers' `/api/v2` incident object with its
 /// customer-facing updates under `incident`.
 pub fn incident_payload(
+    settings: &Settings,
     event: Event,
     banner: &PageStatus,
     incident: &IncidentWithUpdates,
     components: &[Component],
 ) -> Value {
-    let settings = site();
-    let mut body = envelope(event, banner, &settings);
+    let mut body = envelope(event, banner, settings);
     body.insert(
         "incident".into(),
         crate::render::incidents::incident_json(
             incident,
             Audience::External,
-            &settings,
+            settings,
             components,
         ),
     );
@@ -114,13 +115,13 @@ pub fn incident_payload(
 
 /// A component's change of status.
 pub fn component_payload(
+    settings: &Settings,
     banner: &PageStatus,
     change_id: i64,
     old_status: ComponentStatus,
     component: &Component,
 ) -> Value {
-    let settings = site();
-    let mut body = envelope(Event::ComponentUpdated, banner, &settings);
+    let mut body = envelope(Event::ComponentUpdated, banner, settings);
     body.insert(
         "component_update".into(),
         json!({
@@ -141,20 +142,29 @@ pub fn component_payload(
 
 /// A maintenance event: the `/api/v2` scheduled-maintenance object under
 /// `incident`, as Statuspage sends it.
-pub fn maintenance_payload(event: Event, banner: &PageStatus, m: &MaintenanceWithDetails) -> Value {
-    let settings = site();
-    let mut body = envelope(event, banner, &settings);
+pub fn maintenance_payload_for(
+    settings: &Settings,
+    event: Event,
+    banner: &PageStatus,
+    m: &MaintenanceWithDetails,
+) -> Value {
+    let mut body = envelope(event, banner, settings);
     body.insert(
         "incident".into(),
-        crate::render::maintenance::statuspage_json(m, &settings.page_id, &settings),
+        crate::render::maintenance::statuspage_json(m, &settings.page_id, settings),
     );
     Value::Object(body)
 }
 
+/// [`maintenance_payload_for`] with the process-wide settings, for the
+/// maintenance writes not yet moved onto the application layer.
+pub fn maintenance_payload(event: Event, banner: &PageStatus, m: &MaintenanceWithDetails) -> Value {
+    maintenance_payload_for(&site(), event, banner, m)
+}
+
 /// The body of "send a test event".
-pub fn test_payload(banner: &PageStatus, actor: &str) -> Value {
-    let settings = site();
-    let mut body = envelope(Event::Test, banner, &settings);
+pub fn test_payload(settings: &Settings, banner: &PageStatus, actor: &str) -> Value {
+    let mut body = envelope(Event::Test, banner, settings);
     body.insert(
         "test".into(),
         json!({

@@ -21,7 +21,7 @@ use serde_json::{Map, Value};
 
 use super::email::EmailTemplates;
 use super::links::{self, Links};
-use super::outbox::{self, DeliveryStatus, FailedAttempt, NotificationKind};
+use crate::db::models::outbox::{self, DeliveryStatus, FailedAttempt, NotificationKind};
 use super::sender::{message_domain, Content, Mailer, OutgoingEmail, SendError, SendOutcome};
 use super::stencil::{self, Stencil};
 use crate::config::Settings;
@@ -92,6 +92,8 @@ pub struct Worker {
     /// steps kept the sender from claiming for over a second at the start
     /// of a large fan-out. PostgreSQL locks rows, so its writes overlap.
     write_turn: Option<tokio::sync::Mutex<()>>,
+    /// Woken by this process's writes that queue mail.
+    wake: super::Wake,
 }
 
 impl Worker {
@@ -106,7 +108,6 @@ impl Worker {
         let templates = EmailTemplates::load(settings.templates_dir.as_deref())?;
         let owner = format!("{}-{}", std::process::id(), &random_secret("")[..12]);
         let write_turn = (db.backend() == "sqlite").then(|| tokio::sync::Mutex::new(()));
-        super::links::configure(settings);
         Ok(Worker {
             db,
             mailer: Arc::new(mailer),
@@ -120,7 +121,15 @@ impl Worker {
             links: super::links::LinkSettings::from(settings),
             quarantine_after: settings.quarantine_after_bounces.max(1),
             write_turn,
+            wake: super::Wake::default(),
         })
+    }
+
+    /// This worker, woken by the writes of the application context that
+    /// holds `wake` (instead of only at its polls).
+    pub fn woken_by(mut self, wake: super::Wake) -> Worker {
+        self.wake = wake;
+        self
     }
 
     /// This worker's turn to write, on SQLite (see `write_turn`).
@@ -451,11 +460,14 @@ impl Worker {
     async fn fan_out_forever(self: Arc<Self>) {
         loop {
             match self.fan_out_once().await {
-                Ok(Some(_)) => continue,
+                Ok(Some(_)) => {
+                    self.wake.deliveries_added();
+                    continue;
+                }
                 Ok(None) => {}
                 Err(err) => tracing::warn!(error = %err, "the fan-out step failed"),
             }
-            outbox::wake::fan_out(POLL_INTERVAL).await;
+            self.wake.fan_out(POLL_INTERVAL).await;
         }
     }
 
@@ -498,7 +510,7 @@ impl Worker {
                 in_flight = Some((batch, sending));
             }
             if in_flight.is_none() && finished.is_none() {
-                outbox::wake::sender(POLL_INTERVAL).await;
+                this.wake.sender(POLL_INTERVAL).await;
             }
         }
     }
@@ -618,12 +630,12 @@ impl Recording {
 
 /// Starts the background sender, unless this instance's worker is turned
 /// off. Fails (so start-up fails) when the mail settings cannot work.
-pub fn spawn(settings: &Settings, db: Db) -> anyhow::Result<()> {
+pub fn spawn(settings: &Settings, db: Db, wake: super::Wake) -> anyhow::Result<()> {
     if !settings.worker {
         tracing::info!("the email sender is off on this instance (SITREP_WORKER=false)");
         return Ok(());
     }
-    let worker = Worker::new(settings, db)?;
+    let worker = Worker::new(settings, db)?.woken_by(wake);
     tracing::info!(
         owner = %worker.owner,
         domain = %message_domain(settings),

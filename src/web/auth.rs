@@ -14,7 +14,7 @@ use std::pin::Pin;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest, HttpResponse};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
@@ -83,18 +83,14 @@ impl SignedIn {
     pub fn require(&self, permission: Permission) -> Result<&Staff, AppError> {
         require(&self.0, permission)
     }
-}
 
-pub fn require(staff: &Staff, permission: Permission) -> Result<&Staff, AppError> {
-    if staff.can(permission) {
-        Ok(staff)
-    } else {
-        Err(AppError::Forbidden(format!(
-            "Your role ({}) does not allow this. Ask an administrator.",
-            staff.role.label()
-        )))
+    /// The signed-in person as the application layer's caller.
+    pub fn as_actor(&self) -> crate::app::Actor {
+        crate::app::Actor::Staff(self.0.clone())
     }
 }
+
+pub use crate::app::require;
 
 /// The redirect to the sign-in page, carrying where to come back to.
 #[derive(Debug, thiserror::Error)]
@@ -123,7 +119,11 @@ impl FromRequest for SignedIn {
         let req = req.clone();
         Box::pin(async move {
             match session_staff(&req).await? {
-                Some(staff) => Ok(SignedIn(staff)),
+                Some(staff) => {
+                    // For the console's error pages (see `html::console_errors`).
+                    req.extensions_mut().insert(staff.clone());
+                    Ok(SignedIn(staff))
+                }
                 None => {
                     let next = req
                         .uri()
@@ -156,6 +156,11 @@ impl ApiCaller {
     /// How the audit log names this caller.
     pub fn actor(&self) -> String {
         self.0.email.clone()
+    }
+
+    /// The caller as the application layer's caller.
+    pub fn as_actor(&self) -> crate::app::Actor {
+        crate::app::Actor::Staff(self.0.clone())
     }
 }
 

@@ -1,8 +1,11 @@
 //! Server-rendered console pages: every page gets the CSRF token, the
 //! signed-in person and the page name; errors become readable HTML pages.
 
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{header, StatusCode};
-use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use actix_web::middleware::Next;
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse, ResponseError};
 use serde::Serialize;
 
 use super::auth::csrf_token;
@@ -82,6 +85,15 @@ pub fn error_page(
     if let AppError::Internal(cause) = &err {
         tracing::error!(error = ?cause, "request failed");
     }
+    render_error(state, req, staff, &err)
+}
+
+fn render_error(
+    state: &AppState,
+    req: &HttpRequest,
+    staff: Option<&Staff>,
+    err: &AppError,
+) -> HttpResponse {
     let status = err.status_code();
     let title = match status {
         StatusCode::NOT_FOUND => "Not found",
@@ -103,6 +115,27 @@ pub fn error_page(
             message: err.message(),
         },
     )
+}
+
+/// Middleware of the console: an [`AppError`] a handler (or a form
+/// extractor) returned becomes the console's HTML error page, with the
+/// signed-in person's navigation, instead of the JSON body the API gets.
+/// So console handlers simply return `Result<HttpResponse, AppError>`.
+pub async fn console_errors(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let res = next.call(req).await?;
+    let Some(err) = res.response().error().and_then(|e| e.as_error::<AppError>()) else {
+        return Ok(res.map_into_left_body());
+    };
+    let request = res.request().clone();
+    let Some(state) = request.app_data::<web::Data<AppState>>() else {
+        return Ok(res.map_into_left_body());
+    };
+    let staff = request.extensions().get::<Staff>().cloned();
+    let page = render_error(state, &request, staff.as_ref(), err);
+    Ok(res.into_response(page).map_into_right_body())
 }
 
 /// Turns a handler's result into a page: errors become [`error_page`].

@@ -198,10 +198,11 @@ async fn do_subscribe(
         .filter(|id| picked.contains(id))
         .collect();
     let secret = state.settings.secret_key.clone();
+    let domain = crate::notify::sender::message_domain(&state.settings);
     let outcome = state
         .db
         .run(move |conn| {
-            subscribers::subscribe(conn, secret.as_deref(), &email, audience, &allowed)
+            subscribers::subscribe(conn, secret.as_deref(), &email, audience, &allowed, &domain)
         })
         .await?;
     tracing::info!(outcome = ?outcome, audience = audience.as_str(), "subscribe form");

@@ -4,7 +4,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::{audit, groups, lower, revision};
+use super::{groups, lower};
 use crate::db::schema::{component_status_changes, components};
 use crate::db::{now, DbConn, StoreError};
 use crate::domain::status::{Audience, ComponentStatus};
@@ -159,50 +159,38 @@ fn next_position(conn: &mut DbConn, group: Option<i64>) -> Result<i32, StoreErro
     Ok(max.map_or(0, |m| m + 1))
 }
 
-/// Creates a component, records it in the audit log and bumps the revision.
-pub fn create(conn: &mut DbConn, actor: &str, new: NewComponent) -> Result<Component, StoreError> {
-    conn.write_transaction(|conn| {
-        if let Some(group) = new.group_id {
-            groups::get(conn, group).map_err(|_| missing_group(group))?;
-        }
-        ensure_name_free(conn, &new.name, None)?;
-        let position = match new.position {
-            Some(p) => p,
-            None => next_position(conn, new.group_id)?,
-        };
-        let at = now();
-        let name = new.name.as_str().to_string();
-        let id = on_backend!(conn, |c| diesel::insert_into(components::table)
-            .values((
-                components::group_id.eq(new.group_id),
-                components::name.eq(&name),
-                components::description.eq(new.description.clone().into_string()),
-                components::position.eq(position),
-                components::status.eq(new.status.as_str()),
-                components::audience.eq(new.audience.as_str()),
-                components::showcase.eq(new.showcase),
-                components::only_show_if_degraded.eq(new.only_show_if_degraded),
-                components::start_date.eq(new.start_date),
-                components::created_at.eq(at),
-                components::updated_at.eq(at),
-            ))
-            .returning(components::id)
-            .get_result::<i64>(c))
-        .map_err(StoreError::on_unique(format!(
-            "A component named {name:?} already exists: choose another name."
-        )))?;
-        let created = get(conn, id)?;
-        audit::record::<(), _>(
-            conn,
-            actor,
-            "component.create",
-            ("component", Some(id)),
-            None,
-            Some(&created),
-        )?;
-        revision::bump(conn)?;
-        Ok(created)
-    })
+/// Inserts a component (its group must exist, its name be free).
+pub fn create(conn: &mut DbConn, new: NewComponent) -> Result<Component, StoreError> {
+    if let Some(group) = new.group_id {
+        groups::get(conn, group).map_err(|_| missing_group(group))?;
+    }
+    ensure_name_free(conn, &new.name, None)?;
+    let position = match new.position {
+        Some(p) => p,
+        None => next_position(conn, new.group_id)?,
+    };
+    let at = now();
+    let name = new.name.as_str().to_string();
+    let id = on_backend!(conn, |c| diesel::insert_into(components::table)
+        .values((
+            components::group_id.eq(new.group_id),
+            components::name.eq(&name),
+            components::description.eq(new.description.clone().into_string()),
+            components::position.eq(position),
+            components::status.eq(new.status.as_str()),
+            components::audience.eq(new.audience.as_str()),
+            components::showcase.eq(new.showcase),
+            components::only_show_if_degraded.eq(new.only_show_if_degraded),
+            components::start_date.eq(new.start_date),
+            components::created_at.eq(at),
+            components::updated_at.eq(at),
+        ))
+        .returning(components::id)
+        .get_result::<i64>(c))
+    .map_err(StoreError::on_unique(format!(
+        "A component named {name:?} already exists: choose another name."
+    )))?;
+    get(conn, id)
 }
 
 fn missing_group(group: i64) -> StoreError {
@@ -211,86 +199,71 @@ fn missing_group(group: i64) -> StoreError {
     )))
 }
 
-/// Applies changes; a status change is also written to the status history.
+/// A component before and after a write.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub before: Component,
+    pub after: Component,
+}
+
+/// Applies changes; a status change is also written to the status history
+/// (as `actor`'s, for `incident_id` when an incident update made it).
 pub fn update(
     conn: &mut DbConn,
     actor: &str,
     id: i64,
     changes: ComponentChanges,
     incident_id: Option<i64>,
-) -> Result<Component, StoreError> {
-    conn.write_transaction(|conn| {
-        let before = get(conn, id)?;
-        if let Some(Some(group)) = changes.group_id {
-            groups::get(conn, group).map_err(|_| missing_group(group))?;
-        }
-        if let Some(name) = &changes.name {
-            ensure_name_free(conn, name, Some(id))?;
-        }
-        let at = now();
-        let set = Changeset {
-            name: changes.name.map(Name::into_string),
-            description: changes.description.map(Description::into_string),
-            group_id: changes.group_id,
-            position: changes.position,
-            status: changes.status.map(|s| s.as_str().to_string()),
-            audience: changes.audience.map(|a| a.as_str().to_string()),
-            showcase: changes.showcase,
-            only_show_if_degraded: changes.only_show_if_degraded,
-            start_date: changes.start_date,
-            updated_at: at,
-        };
-        on_backend!(conn, |c| diesel::update(components::table.find(id))
-            .set(&set)
-            .execute(c))
-        .map_err(StoreError::on_unique(
-            "A component with that name already exists: choose another name.",
-        ))?;
-        if let Some(status) = changes.status.filter(|s| *s != before.status) {
-            on_backend!(conn, |c| diesel::insert_into(
-                component_status_changes::table
-            )
-            .values((
-                component_status_changes::component_id.eq(id),
-                component_status_changes::from_status.eq(before.status.as_str()),
-                component_status_changes::to_status.eq(status.as_str()),
-                component_status_changes::changed_at.eq(at),
-                component_status_changes::incident_id.eq(incident_id),
-                component_status_changes::actor.eq(actor),
-            ))
-            .execute(c))?;
-        }
-        let after = get(conn, id)?;
-        super::webhooks::component_changed(conn, &before, &after)?;
-        audit::record(
-            conn,
-            actor,
-            "component.update",
-            ("component", Some(id)),
-            Some(&before),
-            Some(&after),
-        )?;
-        revision::bump(conn)?;
-        Ok(after)
-    })
+) -> Result<Change, StoreError> {
+    let before = get(conn, id)?;
+    if let Some(Some(group)) = changes.group_id {
+        groups::get(conn, group).map_err(|_| missing_group(group))?;
+    }
+    if let Some(name) = &changes.name {
+        ensure_name_free(conn, name, Some(id))?;
+    }
+    let at = now();
+    let set = Changeset {
+        name: changes.name.map(Name::into_string),
+        description: changes.description.map(Description::into_string),
+        group_id: changes.group_id,
+        position: changes.position,
+        status: changes.status.map(|s| s.as_str().to_string()),
+        audience: changes.audience.map(|a| a.as_str().to_string()),
+        showcase: changes.showcase,
+        only_show_if_degraded: changes.only_show_if_degraded,
+        start_date: changes.start_date,
+        updated_at: at,
+    };
+    on_backend!(conn, |c| diesel::update(components::table.find(id))
+        .set(&set)
+        .execute(c))
+    .map_err(StoreError::on_unique(
+        "A component with that name already exists: choose another name.",
+    ))?;
+    if let Some(status) = changes.status.filter(|s| *s != before.status) {
+        on_backend!(conn, |c| diesel::insert_into(
+            component_status_changes::table
+        )
+        .values((
+            component_status_changes::component_id.eq(id),
+            component_status_changes::from_status.eq(before.status.as_str()),
+            component_status_changes::to_status.eq(status.as_str()),
+            component_status_changes::changed_at.eq(at),
+            component_status_changes::incident_id.eq(incident_id),
+            component_status_changes::actor.eq(actor),
+        ))
+        .execute(c))?;
+    }
+    let after = get(conn, id)?;
+    Ok(Change { before, after })
 }
 
-pub fn delete(conn: &mut DbConn, actor: &str, id: i64) -> Result<Component, StoreError> {
-    conn.write_transaction(|conn| {
-        let before = get(conn, id)?;
-        on_backend!(conn, |c| diesel::delete(components::table.find(id))
-            .execute(c))?;
-        audit::record::<_, ()>(
-            conn,
-            actor,
-            "component.delete",
-            ("component", Some(id)),
-            Some(&before),
-            None,
-        )?;
-        revision::bump(conn)?;
-        Ok(before)
-    })
+/// Deletes a component; returns it as it was.
+pub fn delete(conn: &mut DbConn, id: i64) -> Result<Component, StoreError> {
+    let before = get(conn, id)?;
+    on_backend!(conn, |c| diesel::delete(components::table.find(id)).execute(c))?;
+    Ok(before)
 }
 
 /// One recorded status change of a component.
@@ -331,19 +304,19 @@ pub fn status_changes_since(
 }
 
 /// Sets a component's status as part of a larger write (a maintenance
-/// starting or ending): the same status history, audit entry and revision
-/// bump as [`update`] (nested in the caller's transaction as a savepoint).
-/// Does nothing when the status is already `status`.
+/// starting or ending), with the same status history as [`update`]; the
+/// caller records the change's effects. `None` when the status already is
+/// `status`.
 pub fn set_status_in_tx(
     conn: &mut DbConn,
     actor: &str,
     id: i64,
     status: ComponentStatus,
     incident_id: Option<i64>,
-) -> Result<Component, StoreError> {
+) -> Result<Option<Change>, StoreError> {
     let before = get(conn, id)?;
     if before.status == status {
-        return Ok(before);
+        return Ok(None);
     }
     update(
         conn,
@@ -355,4 +328,13 @@ pub fn set_status_in_tx(
         },
         incident_id,
     )
+    .map(Some)
+}
+
+/// The id of the latest recorded status change of a component, if any.
+pub fn latest_change_id(conn: &mut DbConn, component_id: i64) -> Result<Option<i64>, StoreError> {
+    Ok(on_backend!(conn, |c| component_status_changes::table
+        .filter(component_status_changes::component_id.eq(component_id))
+        .select(diesel::dsl::max(component_status_changes::id))
+        .first(c))?)
 }

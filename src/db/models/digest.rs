@@ -9,7 +9,7 @@ use crate::db::schema::{action_items, digests, incident_reports, incidents};
 use crate::db::{now, DbConn, StoreError};
 use crate::domain::digest::{ActionItem, PendingReport};
 use crate::domain::email::EmailAddress;
-use crate::notify::outbox::{self, NewNotification};
+use crate::db::models::outbox::{self, NewNotification};
 use crate::on_backend;
 
 /// A digest that was sent (queued into the outbox).

@@ -4,7 +4,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::{audit, lower, revision};
+use super::lower;
 use crate::db::schema::{component_groups, components};
 use crate::db::{now, DbConn, StoreError};
 use crate::domain::text::{Description, Name};
@@ -81,102 +81,69 @@ fn duplicate(name: &str) -> StoreError {
     ))
 }
 
-pub fn create(conn: &mut DbConn, actor: &str, new: NewGroup) -> Result<Group, StoreError> {
-    conn.write_transaction(|conn| {
-        ensure_name_free(conn, &new.name, None)?;
-        let position = match new.position {
-            Some(p) => p,
-            None => {
-                let max = on_backend!(conn, |c| component_groups::table
-                    .select(diesel::dsl::max(component_groups::position))
-                    .first::<Option<i32>>(c))?;
-                max.map_or(0, |m| m + 1)
-            }
-        };
-        let at = now();
-        let id = on_backend!(conn, |c| diesel::insert_into(component_groups::table)
-            .values((
-                component_groups::name.eq(new.name.as_str()),
-                component_groups::description.eq(new.description.clone().into_string()),
-                component_groups::position.eq(position),
-                component_groups::created_at.eq(at),
-                component_groups::updated_at.eq(at),
-            ))
-            .returning(component_groups::id)
-            .get_result::<i64>(c))
-        .map_err(StoreError::on_unique(
-            duplicate(new.name.as_str()).to_string(),
-        ))?;
-        let created = get(conn, id)?;
-        audit::record::<(), _>(
-            conn,
-            actor,
-            "group.create",
-            ("component_group", Some(id)),
-            None,
-            Some(&created),
-        )?;
-        revision::bump(conn)?;
-        Ok(created)
-    })
+/// Inserts a group (its name must be free).
+pub fn create(conn: &mut DbConn, new: NewGroup) -> Result<Group, StoreError> {
+    ensure_name_free(conn, &new.name, None)?;
+    let position = match new.position {
+        Some(p) => p,
+        None => {
+            let max = on_backend!(conn, |c| component_groups::table
+                .select(diesel::dsl::max(component_groups::position))
+                .first::<Option<i32>>(c))?;
+            max.map_or(0, |m| m + 1)
+        }
+    };
+    let at = now();
+    let id = on_backend!(conn, |c| diesel::insert_into(component_groups::table)
+        .values((
+            component_groups::name.eq(new.name.as_str()),
+            component_groups::description.eq(new.description.clone().into_string()),
+            component_groups::position.eq(position),
+            component_groups::created_at.eq(at),
+            component_groups::updated_at.eq(at),
+        ))
+        .returning(component_groups::id)
+        .get_result::<i64>(c))
+    .map_err(StoreError::on_unique(
+        duplicate(new.name.as_str()).to_string(),
+    ))?;
+    get(conn, id)
 }
 
+/// Writes a group's changes; returns it before and after.
 pub fn update(
     conn: &mut DbConn,
-    actor: &str,
     id: i64,
     changes: GroupChanges,
-) -> Result<Group, StoreError> {
-    conn.write_transaction(|conn| {
-        let before = get(conn, id)?;
-        if let Some(name) = &changes.name {
-            ensure_name_free(conn, name, Some(id))?;
-        }
-        let set = Changeset {
-            name: changes.name.map(Name::into_string),
-            description: changes.description.map(Description::into_string),
-            position: changes.position,
-            updated_at: now(),
-        };
-        on_backend!(conn, |c| diesel::update(component_groups::table.find(id))
-            .set(&set)
-            .execute(c))
-        .map_err(StoreError::on_unique(
-            "A component group with that name already exists: choose another name.",
-        ))?;
-        let after = get(conn, id)?;
-        audit::record(
-            conn,
-            actor,
-            "group.update",
-            ("component_group", Some(id)),
-            Some(&before),
-            Some(&after),
-        )?;
-        revision::bump(conn)?;
-        Ok(after)
-    })
+) -> Result<(Group, Group), StoreError> {
+    let before = get(conn, id)?;
+    if let Some(name) = &changes.name {
+        ensure_name_free(conn, name, Some(id))?;
+    }
+    let set = Changeset {
+        name: changes.name.map(Name::into_string),
+        description: changes.description.map(Description::into_string),
+        position: changes.position,
+        updated_at: now(),
+    };
+    on_backend!(conn, |c| diesel::update(component_groups::table.find(id))
+        .set(&set)
+        .execute(c))
+    .map_err(StoreError::on_unique(
+        "A component group with that name already exists: choose another name.",
+    ))?;
+    let after = get(conn, id)?;
+    Ok((before, after))
 }
 
 /// Deletes a group; its components stay, ungrouped.
-pub fn delete(conn: &mut DbConn, actor: &str, id: i64) -> Result<Group, StoreError> {
-    conn.write_transaction(|conn| {
-        let before = get(conn, id)?;
-        on_backend!(conn, |c| {
-            diesel::update(components::table.filter(components::group_id.eq(id)))
-                .set(components::group_id.eq(None::<i64>))
-                .execute(c)?;
-            diesel::delete(component_groups::table.find(id)).execute(c)
-        })?;
-        audit::record::<_, ()>(
-            conn,
-            actor,
-            "group.delete",
-            ("component_group", Some(id)),
-            Some(&before),
-            None,
-        )?;
-        revision::bump(conn)?;
-        Ok(before)
-    })
+pub fn delete(conn: &mut DbConn, id: i64) -> Result<Group, StoreError> {
+    let before = get(conn, id)?;
+    on_backend!(conn, |c| {
+        diesel::update(components::table.filter(components::group_id.eq(id)))
+            .set(components::group_id.eq(None::<i64>))
+            .execute(c)?;
+        diesel::delete(component_groups::table.find(id)).execute(c)
+    })?;
+    Ok(before)
 }

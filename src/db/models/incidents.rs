@@ -7,7 +7,6 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::components::{self, ComponentChanges};
-use super::{audit, revision};
 use crate::db::schema::{
     components as components_table, incident_components, incident_milestones, incident_updates,
     incidents,
@@ -348,15 +347,16 @@ fn apply_components(
     actor: &str,
     incident: i64,
     wanted: &[(i64, ComponentStatus)],
-) -> Result<Vec<AffectedComponent>, StoreError> {
+) -> Result<(Vec<AffectedComponent>, Vec<components::Change>), StoreError> {
     let mut affected = Vec::new();
+    let mut changes = Vec::new();
     for (component_id, status) in wanted {
         let before = components::get(conn, *component_id).map_err(|_| {
             StoreError::Invalid(Invalid::new(format!(
                 "There is no component with id {component_id}: pick one from the list."
             )))
         })?;
-        let after = components::update(
+        let change = components::update(
             conn,
             actor,
             *component_id,
@@ -366,6 +366,8 @@ fn apply_components(
             },
             Some(incident),
         )?;
+        let after = change.after.clone();
+        changes.push(change);
         let linked = on_backend!(conn, |c| incident_components::table
             .filter(incident_components::incident_id.eq(incident))
             .filter(incident_components::component_id.eq(component_id))
@@ -386,7 +388,7 @@ fn apply_components(
             new_status: after.status,
         });
     }
-    Ok(affected)
+    Ok((affected, changes))
 }
 
 fn insert_update(
@@ -461,135 +463,105 @@ fn move_to_phase(
     Ok(())
 }
 
-/// Opens an incident with its first update, in one transaction.
-pub fn create(
-    conn: &mut DbConn,
-    actor: &str,
-    new: NewIncident,
-) -> Result<(Incident, IncidentUpdate), StoreError> {
-    conn.write_transaction(|conn| {
-        let at = now();
-        let checklist =
-            serde_json::to_string(&new.checklist).map_err(|e| StoreError::Task(e.to_string()))?;
-        let started_at = new.started_at.or(new.first_update.display_at).unwrap_or(at);
-        let id = on_backend!(conn, |c| diesel::insert_into(incidents::table)
-            .values((
-                incidents::name.eq(&new.name),
-                incidents::status.eq(Phase::Investigating.as_str()),
-                incidents::impact.eq(new.impact.as_str()),
-                incidents::urgency.eq(new.urgency.as_str()),
-                incidents::priority.eq(new.priority.as_str()),
-                incidents::business_critical.eq(new.business_critical),
-                incidents::client_impact.eq(&new.client_impact),
-                incidents::checklist_json.eq(&checklist),
-                incidents::started_at.eq(started_at),
-                incidents::created_by.eq(actor),
-                incidents::created_at.eq(at),
-                incidents::updated_at.eq(at),
-            ))
-            .returning(incidents::id)
-            .get_result::<i64>(c))?;
-        let affected = apply_components(conn, actor, id, &new.first_update.components)?;
-        let incident = get(conn, id)?;
-        let update = insert_update(conn, actor, &incident, &new.first_update, &affected)?;
-        move_to_phase(conn, &incident, &new.first_update)?;
-        let at = new.first_update.display_at.unwrap_or(at);
-        default_milestones(
-            conn,
-            actor,
-            id,
-            new.first_update.status,
-            at,
-            new.first_update.display_at.is_none(),
-        )?;
-        let incident = get(conn, id)?;
-        super::subscribers::notify_incident_update(conn, &incident, &update)?;
-        super::webhooks::incident_posted(conn, &update)?;
-        audit::record::<(), _>(
-            conn,
-            actor,
-            "incident.create",
-            ("incident", Some(id)),
-            None,
-            Some(&incident),
-        )?;
-        revision::bump(conn)?;
-        Ok((incident, update))
+/// What a posted update wrote: the incident after it, the update, and the
+/// components it changed (before and after).
+#[derive(Debug, Clone)]
+pub struct Posted {
+    pub incident: Incident,
+    pub update: IncidentUpdate,
+    pub component_changes: Vec<components::Change>,
+}
+
+/// Inserts an incident with its first update, its component statuses and
+/// the milestones the first phase implies.
+pub fn create(conn: &mut DbConn, actor: &str, new: NewIncident) -> Result<Posted, StoreError> {
+    let at = now();
+    let checklist =
+        serde_json::to_string(&new.checklist).map_err(|e| StoreError::Task(e.to_string()))?;
+    let started_at = new.started_at.or(new.first_update.display_at).unwrap_or(at);
+    let id = on_backend!(conn, |c| diesel::insert_into(incidents::table)
+        .values((
+            incidents::name.eq(&new.name),
+            incidents::status.eq(Phase::Investigating.as_str()),
+            incidents::impact.eq(new.impact.as_str()),
+            incidents::urgency.eq(new.urgency.as_str()),
+            incidents::priority.eq(new.priority.as_str()),
+            incidents::business_critical.eq(new.business_critical),
+            incidents::client_impact.eq(&new.client_impact),
+            incidents::checklist_json.eq(&checklist),
+            incidents::started_at.eq(started_at),
+            incidents::created_by.eq(actor),
+            incidents::created_at.eq(at),
+            incidents::updated_at.eq(at),
+        ))
+        .returning(incidents::id)
+        .get_result::<i64>(c))?;
+    let (affected, component_changes) =
+        apply_components(conn, actor, id, &new.first_update.components)?;
+    let incident = get(conn, id)?;
+    let update = insert_update(conn, actor, &incident, &new.first_update, &affected)?;
+    move_to_phase(conn, &incident, &new.first_update)?;
+    let at = new.first_update.display_at.unwrap_or(at);
+    default_milestones(
+        conn,
+        actor,
+        id,
+        new.first_update.status,
+        at,
+        new.first_update.display_at.is_none(),
+    )?;
+    Ok(Posted {
+        incident: get(conn, id)?,
+        update,
+        component_changes,
     })
 }
 
-/// Posts an update: changes component statuses, moves the phase (going back
-/// is allowed and marked as a regression), records the promise of the next update.
+/// Inserts an update: changes component statuses, moves the phase (going
+/// back is allowed and marked as a regression), records the promise of the
+/// next update and the milestones the phase implies.
 pub fn post_update(
     conn: &mut DbConn,
     actor: &str,
     incident_id: i64,
     new: NewUpdate,
-) -> Result<(Incident, IncidentUpdate), StoreError> {
-    conn.write_transaction(|conn| {
-        let before = get(conn, incident_id)?;
-        let affected = apply_components(conn, actor, incident_id, &new.components)?;
-        let update = insert_update(conn, actor, &before, &new, &affected)?;
-        move_to_phase(conn, &before, &new)?;
-        default_milestones(
-            conn,
-            actor,
-            incident_id,
-            new.status,
-            new.display_at.unwrap_or_else(now),
-            new.display_at.is_none(),
-        )?;
-        let after = get(conn, incident_id)?;
-        super::subscribers::notify_incident_update(conn, &after, &update)?;
-        super::webhooks::incident_posted(conn, &update)?;
-        audit::record(
-            conn,
-            actor,
-            "incident.update_posted",
-            ("incident", Some(incident_id)),
-            Some(&before),
-            Some(&update),
-        )?;
-        revision::bump(conn)?;
-        Ok((after, update))
+) -> Result<Posted, StoreError> {
+    let before = get(conn, incident_id)?;
+    let (affected, component_changes) =
+        apply_components(conn, actor, incident_id, &new.components)?;
+    let update = insert_update(conn, actor, &before, &new, &affected)?;
+    move_to_phase(conn, &before, &new)?;
+    default_milestones(
+        conn,
+        actor,
+        incident_id,
+        new.status,
+        new.display_at.unwrap_or_else(now),
+        new.display_at.is_none(),
+    )?;
+    Ok(Posted {
+        incident: get(conn, incident_id)?,
+        update,
+        component_changes,
     })
 }
 
-/// Edits the incident's facts.
-pub fn update(
-    conn: &mut DbConn,
-    actor: &str,
-    id: i64,
-    changes: IncidentChanges,
-) -> Result<Incident, StoreError> {
-    conn.write_transaction(|conn| {
-        let before = get(conn, id)?;
-        let set = Changeset {
-            name: changes.name,
-            impact: changes.impact.map(|i| i.as_str().to_string()),
-            urgency: changes.urgency.map(|u| u.as_str().to_string()),
-            priority: changes.priority.map(|p| p.as_str().to_string()),
-            business_critical: changes.business_critical,
-            client_impact: changes.client_impact,
-            started_at: changes.started_at,
-            updated_at: now(),
-        };
-        on_backend!(conn, |c| diesel::update(incidents::table.find(id))
-            .set(&set)
-            .execute(c))?;
-        let after = get(conn, id)?;
-        super::webhooks::incident_edited(conn, &before, &after)?;
-        audit::record(
-            conn,
-            actor,
-            "incident.edit",
-            ("incident", Some(id)),
-            Some(&before),
-            Some(&after),
-        )?;
-        revision::bump(conn)?;
-        Ok(after)
-    })
+/// Writes the incident's facts; returns it after the change.
+pub fn update(conn: &mut DbConn, id: i64, changes: IncidentChanges) -> Result<Incident, StoreError> {
+    let set = Changeset {
+        name: changes.name,
+        impact: changes.impact.map(|i| i.as_str().to_string()),
+        urgency: changes.urgency.map(|u| u.as_str().to_string()),
+        priority: changes.priority.map(|p| p.as_str().to_string()),
+        business_critical: changes.business_critical,
+        client_impact: changes.client_impact,
+        started_at: changes.started_at,
+        updated_at: now(),
+    };
+    on_backend!(conn, |c| diesel::update(incidents::table.find(id))
+        .set(&set)
+        .execute(c))?;
+    get(conn, id)
 }
 
 /// Names of components by id, for the views.
@@ -704,39 +676,27 @@ fn record_milestone(
 }
 
 /// Sets (or clears) milestones of the Time Summary; out-of-order values are
-/// refused with a message naming the two milestones that conflict.
+/// refused with a message naming the two milestones that conflict. Returns
+/// the incident after the change.
 pub fn set_milestones(
     conn: &mut DbConn,
     actor: &str,
-    id: i64,
+    before: &Incident,
     changes: Vec<(Milestone, Option<NaiveDateTime>)>,
 ) -> Result<Incident, StoreError> {
-    conn.write_transaction(|conn| {
-        let before = get(conn, id)?;
-        let mut summary = before.milestones();
-        for (m, at) in &changes {
-            if let Some(slot) = summary.iter_mut().find(|(s, _)| s == m) {
-                slot.1 = *at;
-            }
+    let mut summary = before.milestones();
+    for (m, at) in &changes {
+        if let Some(slot) = summary.iter_mut().find(|(s, _)| s == m) {
+            slot.1 = *at;
         }
-        check_order(&summary)?;
-        for (m, at) in changes {
-            if before.milestone(m) != at {
-                record_milestone(conn, actor, &before, m, at, before.resolved_at.is_none())?;
-            }
+    }
+    check_order(&summary)?;
+    for (m, at) in changes {
+        if before.milestone(m) != at {
+            record_milestone(conn, actor, before, m, at, before.resolved_at.is_none())?;
         }
-        let after = get(conn, id)?;
-        audit::record(
-            conn,
-            actor,
-            "incident.milestones",
-            ("incident", Some(id)),
-            Some(&before.milestones()),
-            Some(&after.milestones()),
-        )?;
-        revision::bump(conn)?;
-        Ok(after)
-    })
+    }
+    get(conn, before.id)
 }
 
 /// Fills empty milestones that a phase implies, when that keeps the order:

@@ -8,6 +8,7 @@ pub mod history;
 pub mod incidents;
 pub mod maintenances;
 pub mod metrics;
+pub mod outbox;
 pub mod page_state;
 pub mod phase_templates;
 pub mod reports;

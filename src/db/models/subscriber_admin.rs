@@ -15,7 +15,7 @@ use crate::db::{now, DbConn, StoreError};
 use crate::domain::email::EmailAddress;
 use crate::domain::status::Audience;
 use crate::domain::token::random_secret;
-use crate::notify::outbox::{self, DeliveryStatus, Notification, NotificationKind, Progress};
+use crate::db::models::outbox::{self, DeliveryStatus, Notification, NotificationKind, Progress};
 use crate::on_backend;
 
 /// Permanent bounces after which an address is quarantined.

@@ -19,8 +19,8 @@ use crate::db::{now, DbConn, StoreError};
 use crate::domain::email::EmailAddress;
 use crate::domain::status::Audience;
 use crate::domain::token::{random_secret, secret_hash};
-use crate::notify::links;
-use crate::notify::outbox::{self, NewNotification, NotificationKind};
+use crate::domain::token as links;
+use crate::db::models::outbox::{self, NewNotification, NotificationKind};
 use crate::on_backend;
 
 /// A subscriber as stored.
@@ -174,6 +174,7 @@ pub fn subscribe(
     email: &EmailAddress,
     audience: Audience,
     component_ids: &[i64],
+    message_domain: &str,
 ) -> Result<SubscribeOutcome, StoreError> {
     conn.write_transaction(|conn| {
         let secret = site_secret(conn, secret_key)?;
@@ -215,7 +216,7 @@ pub fn subscribe(
         set_components(conn, id, component_ids)?;
         outbox::enqueue(
             conn,
-            &links::message_domain(),
+            message_domain,
             &NewNotification {
                 kind: NotificationKind::Confirmation,
                 audience,

@@ -11,22 +11,22 @@
 //! updates, internal text and internal components never go out.
 //!
 //! The sender claims due deliveries with a lease exactly like the email
-//! outbox ([`crate::notify::outbox::claim`]): `FOR UPDATE SKIP LOCKED` on
+//! outbox ([`crate::db::models::outbox::claim`]): `FOR UPDATE SKIP LOCKED` on
 //! PostgreSQL, `UPDATE … RETURNING` under `BEGIN IMMEDIATE` on SQLite.
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::components::{self, Component};
+use super::components;
 use super::{audit, incidents, maintenances};
-use crate::db::schema::{component_status_changes, webhook_deliveries, webhooks};
+use crate::db::schema::{webhook_deliveries, webhooks};
 use crate::db::{now, DbConn, StoreError};
 use crate::domain::maintenance::MaintenanceStatus;
 use crate::domain::page_status::{page_status_with_incidents, PageStatus};
 use crate::domain::status::{Audience, ComponentStatus};
 use crate::domain::webhook::{Event, EventCategory, WebhookSecret, WebhookUrl, MAX_ATTEMPTS};
-use crate::notify::outbox::{backoff, DeliveryStatus};
+use crate::db::models::outbox::{backoff, DeliveryStatus};
 use crate::notify::webhook as payload;
 use crate::on_backend;
 
@@ -289,7 +289,7 @@ pub fn enqueue_test(conn: &mut DbConn, actor: &str, id: i64) -> Result<i64, Stor
             .into());
         }
         let banner = page_banner(conn)?;
-        let body = payload::test_payload(&banner, actor);
+        let body = payload::test_payload(&payload::site(), &banner, actor);
         let ids = insert_deliveries(conn, &[webhook], Event::Test, &body)?;
         audit::record::<(), _>(
             conn,
@@ -306,7 +306,7 @@ pub fn enqueue_test(conn: &mut DbConn, actor: &str, id: i64) -> Result<i64, Stor
 // ---- hooks called inside the writes that change what customers see ----
 
 /// Enabled webhooks that chose `category`.
-fn subscribed(conn: &mut DbConn, category: EventCategory) -> Result<Vec<Webhook>, StoreError> {
+pub fn subscribed(conn: &mut DbConn, category: EventCategory) -> Result<Vec<Webhook>, StoreError> {
     let all: Vec<Webhook> = on_backend!(conn, |c| webhooks::table
         .filter(webhooks::disabled_at.is_null())
         .select(Webhook::as_select())
@@ -315,7 +315,8 @@ fn subscribed(conn: &mut DbConn, category: EventCategory) -> Result<Vec<Webhook>
     Ok(all.into_iter().filter(|w| w.wants(category)).collect())
 }
 
-fn insert_deliveries(
+/// Writes one pending delivery of `body` per webhook in `targets`.
+pub fn insert_deliveries(
     conn: &mut DbConn,
     targets: &[Webhook],
     event: Event,
@@ -362,98 +363,6 @@ pub fn page_banner(conn: &mut DbConn) -> Result<PageStatus, StoreError> {
         }
     }
     Ok(page_status_with_incidents(&statuses, &impacts))
-}
-
-/// After an incident update was posted (also the first one, at creation):
-/// customers hear of it when it has external text — as `incident.created`
-/// when it is the incident's first customer-facing update.
-pub fn incident_posted(
-    conn: &mut DbConn,
-    update: &incidents::IncidentUpdate,
-) -> Result<(), StoreError> {
-    if update.external_body.is_none() {
-        return Ok(());
-    }
-    let targets = subscribed(conn, EventCategory::Incident)?;
-    if targets.is_empty() {
-        return Ok(());
-    }
-    let incident = incidents::with_updates(conn, update.incident_id)?;
-    let external = incident
-        .updates
-        .iter()
-        .filter(|u| u.external_body.is_some())
-        .count();
-    let event = if external == 1 {
-        Event::IncidentCreated
-    } else {
-        Event::IncidentUpdated
-    };
-    send_incident(conn, &targets, event, &incident)
-}
-
-/// After an incident's facts were edited: sent when customers see the
-/// incident and something they see changed (name, impact, start), not for
-/// staff-only facts such as urgency or client impact.
-pub fn incident_edited(
-    conn: &mut DbConn,
-    before: &incidents::Incident,
-    after: &incidents::Incident,
-) -> Result<(), StoreError> {
-    if (&before.name, before.impact, before.started_at)
-        == (&after.name, after.impact, after.started_at)
-    {
-        return Ok(());
-    }
-    let targets = subscribed(conn, EventCategory::Incident)?;
-    if targets.is_empty() {
-        return Ok(());
-    }
-    let incident = incidents::with_updates(conn, after.id)?;
-    if !incident.updates.iter().any(|u| u.external_body.is_some()) {
-        return Ok(());
-    }
-    send_incident(conn, &targets, Event::IncidentEdited, &incident)
-}
-
-fn send_incident(
-    conn: &mut DbConn,
-    targets: &[Webhook],
-    event: Event,
-    incident: &incidents::IncidentWithUpdates,
-) -> Result<(), StoreError> {
-    let all_components = components::list(conn)?;
-    let banner = page_banner(conn)?;
-    let body = payload::incident_payload(event, &banner, incident, &all_components);
-    insert_deliveries(conn, targets, event, &body)?;
-    Ok(())
-}
-
-/// After a component was updated: a change of status of a component
-/// customers see goes out as a `component_update`.
-pub fn component_changed(
-    conn: &mut DbConn,
-    before: &Component,
-    after: &Component,
-) -> Result<(), StoreError> {
-    if before.status == after.status
-        || before.audience != Audience::External
-        || after.audience != Audience::External
-    {
-        return Ok(());
-    }
-    let targets = subscribed(conn, EventCategory::Component)?;
-    if targets.is_empty() {
-        return Ok(());
-    }
-    let change_id: Option<i64> = on_backend!(conn, |c| component_status_changes::table
-        .filter(component_status_changes::component_id.eq(after.id))
-        .select(diesel::dsl::max(component_status_changes::id))
-        .first(c))?;
-    let banner = page_banner(conn)?;
-    let body = payload::component_payload(&banner, change_id.unwrap_or(0), before.status, after);
-    insert_deliveries(conn, &targets, Event::ComponentUpdated, &body)?;
-    Ok(())
 }
 
 /// After a maintenance was scheduled.

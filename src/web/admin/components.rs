@@ -12,6 +12,7 @@ use crate::domain::role::{Permission, Staff};
 use crate::domain::status::{Audience, ComponentStatus};
 use crate::domain::text::{parse_position, Description, Name};
 use crate::domain::Invalid;
+use crate::app;
 use crate::error::AppError;
 use crate::web::auth::{CsrfForm, NoFields, SignedIn};
 use crate::web::html::{self, see_other};
@@ -168,20 +169,15 @@ pub async fn new_form(
     state: web::Data<AppState>,
     req: HttpRequest,
     staff: SignedIn,
-) -> HttpResponse {
-    let result = async {
-        staff.require(Permission::ManageComponents)?;
-        let form = ComponentForm {
-            showcase: Some("on".into()),
-            ..ComponentForm::default()
-        };
-        form_page(&state, &req, &staff.0, StatusCode::OK, None, form, None).await
-    }
-    .await;
-    html::page(&state, &req, Some(&staff.0), result)
+) -> Result<HttpResponse, AppError> {
+    staff.require(Permission::ManageComponents)?;
+    let form = ComponentForm {
+        showcase: Some("on".into()),
+        ..ComponentForm::default()
+    };
+    form_page(&state, &req, &staff.0, StatusCode::OK, None, form, None).await
 }
 
-/// Re-shows the form with the message when the input cannot be saved.
 /// Redirects after a successful write, or shows the form again with the message.
 async fn save_or_show(
     state: &AppState,
@@ -191,7 +187,7 @@ async fn save_or_show(
     form: ComponentForm,
     outcome: Result<&'static str, AppError>,
 ) -> Result<HttpResponse, AppError> {
-    match after_save(state, outcome).await? {
+    match after_save(outcome)? {
         Saved::Done(redirect) => Ok(redirect),
         Saved::ShowAgain(status, message) => {
             form_page(state, req, staff, status, existing, form, Some(message)).await
@@ -205,24 +201,16 @@ pub async fn create(
     req: HttpRequest,
     staff: SignedIn,
     form: CsrfForm<ComponentForm>,
-) -> HttpResponse {
-    let result = async {
-        staff.require(Permission::ManageComponents)?;
-        let form = form.0;
-        let outcome = async {
-            let new = form.parse()?;
-            let actor = staff.0.email.clone();
-            state
-                .db
-                .run(move |conn| components::create(conn, &actor, new))
-                .await?;
-            Ok("component-created")
-        }
-        .await;
-        save_or_show(&state, &req, &staff.0, None, form, outcome).await
+) -> Result<HttpResponse, AppError> {
+    staff.require(Permission::ManageComponents)?;
+    let form = form.0;
+    let outcome = async {
+        let new = form.parse()?;
+        app::components::create(&state, &staff.as_actor(), new).await?;
+        Ok("component-created")
     }
     .await;
-    html::page(&state, &req, Some(&staff.0), result)
+    save_or_show(&state, &req, &staff.0, None, form, outcome).await
 }
 
 /// `GET /admin/components/{id}/edit`
@@ -231,24 +219,12 @@ pub async fn edit_form(
     req: HttpRequest,
     staff: SignedIn,
     id: web::Path<i64>,
-) -> HttpResponse {
+) -> Result<HttpResponse, AppError> {
+    staff.require(Permission::ManageComponents)?;
     let id = id.into_inner();
-    let result = async {
-        staff.require(Permission::ManageComponents)?;
-        let component = state.db.run(move |conn| components::get(conn, id)).await?;
-        form_page(
-            &state,
-            &req,
-            &staff.0,
-            StatusCode::OK,
-            Some(id),
-            ComponentForm::from_component(&component),
-            None,
-        )
-        .await
-    }
-    .await;
-    html::page(&state, &req, Some(&staff.0), result)
+    let component = state.db.run(move |conn| components::get(conn, id)).await?;
+    let form = ComponentForm::from_component(&component);
+    form_page(&state, &req, &staff.0, StatusCode::OK, Some(id), form, None).await
 }
 
 /// `POST /admin/components/{id}`
@@ -258,36 +234,28 @@ pub async fn update(
     staff: SignedIn,
     id: web::Path<i64>,
     form: CsrfForm<ComponentForm>,
-) -> HttpResponse {
+) -> Result<HttpResponse, AppError> {
+    staff.require(Permission::ManageComponents)?;
     let id = id.into_inner();
-    let result = async {
-        staff.require(Permission::ManageComponents)?;
-        let form = form.0;
-        let outcome = async {
-            let parsed = form.parse()?;
-            let changes = ComponentChanges {
-                name: Some(parsed.name),
-                description: Some(parsed.description),
-                group_id: Some(parsed.group_id),
-                position: parsed.position,
-                status: Some(parsed.status),
-                audience: Some(parsed.audience),
-                showcase: Some(parsed.showcase),
-                only_show_if_degraded: Some(parsed.only_show_if_degraded),
-                start_date: Some(parsed.start_date),
-            };
-            let actor = staff.0.email.clone();
-            state
-                .db
-                .run(move |conn| components::update(conn, &actor, id, changes, None))
-                .await?;
-            Ok("component-saved")
-        }
-        .await;
-        save_or_show(&state, &req, &staff.0, Some(id), form, outcome).await
+    let form = form.0;
+    let outcome = async {
+        let parsed = form.parse()?;
+        let changes = ComponentChanges {
+            name: Some(parsed.name),
+            description: Some(parsed.description),
+            group_id: Some(parsed.group_id),
+            position: parsed.position,
+            status: Some(parsed.status),
+            audience: Some(parsed.audience),
+            showcase: Some(parsed.showcase),
+            only_show_if_degraded: Some(parsed.only_show_if_degraded),
+            start_date: Some(parsed.start_date),
+        };
+        app::components::update(&state, &staff.as_actor(), id, changes).await?;
+        Ok("component-saved")
     }
     .await;
-    html::page(&state, &req, Some(&staff.0), result)
+    save_or_show(&state, &req, &staff.0, Some(id), form, outcome).await
 }
 
 #[derive(Deserialize)]
@@ -299,47 +267,23 @@ pub struct StatusForm {
 /// `POST /admin/components/{id}/status` — the quick status change on the dashboard.
 pub async fn change_status(
     state: web::Data<AppState>,
-    req: HttpRequest,
     staff: SignedIn,
     id: web::Path<i64>,
     form: CsrfForm<StatusForm>,
-) -> HttpResponse {
-    let id = id.into_inner();
-    let result = async {
-        staff.require(Permission::ChangeComponentStatus)?;
-        let status = ComponentStatus::parse(&form.0.status)?;
-        let actor = staff.0.email.clone();
-        let changes = ComponentChanges {
-            status: Some(status),
-            ..ComponentChanges::default()
-        };
-        state
-            .db
-            .run(move |conn| components::update(conn, &actor, id, changes, None))
-            .await?;
-        state.refresh_pages().await?;
-        Ok(see_other("/admin?done=status-changed"))
-    }
-    .await;
-    html::page(&state, &req, Some(&staff.0), result)
+) -> Result<HttpResponse, AppError> {
+    staff.require(Permission::ChangeComponentStatus)?;
+    let status = ComponentStatus::parse(&form.0.status)?;
+    app::components::change_status(&state, &staff.as_actor(), *id, status).await?;
+    Ok(see_other("/admin?done=status-changed"))
 }
 
 /// `POST /admin/components/{id}/delete`
 pub async fn delete(
     state: web::Data<AppState>,
-    req: HttpRequest,
     staff: SignedIn,
     id: web::Path<i64>,
     _form: CsrfForm<NoFields>,
-) -> HttpResponse {
-    let id = id.into_inner();
-    super::write_and_redirect(
-        &state,
-        &req,
-        &staff,
-        Permission::ManageComponents,
-        move |conn, actor| components::delete(conn, actor, id),
-        "/admin?done=component-deleted",
-    )
-    .await
+) -> Result<HttpResponse, AppError> {
+    app::components::delete(&state, &staff.as_actor(), *id).await?;
+    Ok(see_other("/admin?done=component-deleted"))
 }

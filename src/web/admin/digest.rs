@@ -14,7 +14,7 @@ use crate::domain::digest::{DigestSchedule, Period};
 use crate::domain::role::Permission;
 use crate::error::AppError;
 use crate::notify::email::EmailTemplates;
-use crate::notify::outbox::NotificationKind;
+use crate::db::models::outbox::NotificationKind;
 use crate::web::auth::SignedIn;
 use crate::web::html;
 use crate::web::state::AppState;

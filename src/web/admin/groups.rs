@@ -9,6 +9,7 @@ use crate::db::models::groups::{self, Group, GroupChanges, NewGroup};
 use crate::domain::role::{Permission, Staff};
 use crate::domain::text::{parse_position, Description, Name};
 use crate::domain::Invalid;
+use crate::app;
 use crate::error::AppError;
 use crate::web::auth::{CsrfForm, NoFields, SignedIn};
 use crate::web::html;
@@ -89,7 +90,7 @@ fn form_page(
 }
 
 /// Redirects after a successful write, or shows the form again with the message.
-async fn save_or_show(
+fn save_or_show(
     state: &AppState,
     req: &HttpRequest,
     staff: &Staff,
@@ -97,18 +98,12 @@ async fn save_or_show(
     form: GroupForm,
     outcome: Result<&'static str, AppError>,
 ) -> Result<HttpResponse, AppError> {
-    match after_save(state, outcome).await? {
-        Saved::Done(redirect) => Ok(redirect),
-        Saved::ShowAgain(status, message) => Ok(form_page(
-            state,
-            req,
-            staff,
-            status,
-            existing,
-            form,
-            Some(message),
-        )),
-    }
+    Ok(match after_save(outcome)? {
+        Saved::Done(redirect) => redirect,
+        Saved::ShowAgain(status, message) => {
+            form_page(state, req, staff, status, existing, form, Some(message))
+        }
+    })
 }
 
 /// `GET /admin/groups/new`
@@ -116,19 +111,10 @@ pub async fn new_form(
     state: web::Data<AppState>,
     req: HttpRequest,
     staff: SignedIn,
-) -> HttpResponse {
-    let result = staff.require(Permission::ManageComponents).map(|s| {
-        form_page(
-            &state,
-            &req,
-            s,
-            StatusCode::OK,
-            None,
-            GroupForm::default(),
-            None,
-        )
-    });
-    html::page(&state, &req, Some(&staff.0), result)
+) -> Result<HttpResponse, AppError> {
+    let staff = staff.require(Permission::ManageComponents)?;
+    let form = GroupForm::default();
+    Ok(form_page(&state, &req, staff, StatusCode::OK, None, form, None))
 }
 
 /// `POST /admin/groups`
@@ -137,24 +123,16 @@ pub async fn create(
     req: HttpRequest,
     staff: SignedIn,
     form: CsrfForm<GroupForm>,
-) -> HttpResponse {
-    let result = async {
-        staff.require(Permission::ManageComponents)?;
-        let form = form.0;
-        let outcome = async {
-            let new = form.parse()?;
-            let actor = staff.0.email.clone();
-            state
-                .db
-                .run(move |conn| groups::create(conn, &actor, new))
-                .await?;
-            Ok("group-created")
-        }
-        .await;
-        save_or_show(&state, &req, &staff.0, None, form, outcome).await
+) -> Result<HttpResponse, AppError> {
+    staff.require(Permission::ManageComponents)?;
+    let form = form.0;
+    let outcome = async {
+        let new = form.parse()?;
+        app::groups::create(&state, &staff.as_actor(), new).await?;
+        Ok("group-created")
     }
     .await;
-    html::page(&state, &req, Some(&staff.0), result)
+    save_or_show(&state, &req, &staff.0, None, form, outcome)
 }
 
 /// `GET /admin/groups/{id}/edit`
@@ -163,23 +141,12 @@ pub async fn edit_form(
     req: HttpRequest,
     staff: SignedIn,
     id: web::Path<i64>,
-) -> HttpResponse {
+) -> Result<HttpResponse, AppError> {
+    staff.require(Permission::ManageComponents)?;
     let id = id.into_inner();
-    let result = async {
-        staff.require(Permission::ManageComponents)?;
-        let group = state.db.run(move |conn| groups::get(conn, id)).await?;
-        Ok(form_page(
-            &state,
-            &req,
-            &staff.0,
-            StatusCode::OK,
-            Some(id),
-            GroupForm::from_group(&group),
-            None,
-        ))
-    }
-    .await;
-    html::page(&state, &req, Some(&staff.0), result)
+    let group = state.db.run(move |conn| groups::get(conn, id)).await?;
+    let form = GroupForm::from_group(&group);
+    Ok(form_page(&state, &req, &staff.0, StatusCode::OK, Some(id), form, None))
 }
 
 /// `POST /admin/groups/{id}`
@@ -189,48 +156,31 @@ pub async fn update(
     staff: SignedIn,
     id: web::Path<i64>,
     form: CsrfForm<GroupForm>,
-) -> HttpResponse {
+) -> Result<HttpResponse, AppError> {
+    staff.require(Permission::ManageComponents)?;
     let id = id.into_inner();
-    let result = async {
-        staff.require(Permission::ManageComponents)?;
-        let form = form.0;
-        let outcome = async {
-            let parsed = form.parse()?;
-            let changes = GroupChanges {
-                name: Some(parsed.name),
-                description: Some(parsed.description),
-                position: parsed.position,
-            };
-            let actor = staff.0.email.clone();
-            state
-                .db
-                .run(move |conn| groups::update(conn, &actor, id, changes))
-                .await?;
-            Ok("group-saved")
-        }
-        .await;
-        save_or_show(&state, &req, &staff.0, Some(id), form, outcome).await
+    let form = form.0;
+    let outcome = async {
+        let parsed = form.parse()?;
+        let changes = GroupChanges {
+            name: Some(parsed.name),
+            description: Some(parsed.description),
+            position: parsed.position,
+        };
+        app::groups::update(&state, &staff.as_actor(), id, changes).await?;
+        Ok("group-saved")
     }
     .await;
-    html::page(&state, &req, Some(&staff.0), result)
+    save_or_show(&state, &req, &staff.0, Some(id), form, outcome)
 }
 
 /// `POST /admin/groups/{id}/delete`
 pub async fn delete(
     state: web::Data<AppState>,
-    req: HttpRequest,
     staff: SignedIn,
     id: web::Path<i64>,
     _form: CsrfForm<NoFields>,
-) -> HttpResponse {
-    let id = id.into_inner();
-    super::write_and_redirect(
-        &state,
-        &req,
-        &staff,
-        Permission::ManageComponents,
-        move |conn, actor| groups::delete(conn, actor, id),
-        "/admin?done=group-deleted",
-    )
-    .await
+) -> Result<HttpResponse, AppError> {
+    app::groups::delete(&state, &staff.as_actor(), *id).await?;
+    Ok(html::see_other("/admin?done=group-deleted"))
 }

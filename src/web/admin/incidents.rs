@@ -10,7 +10,7 @@ use chrono::NaiveDateTime;
 use serde::Serialize;
 
 use super::Choice;
-use crate::db::models::incidents::{self, IncidentChanges, IncidentWithUpdates, NewIncident};
+use crate::db::models::incidents::{self, IncidentWithUpdates};
 use crate::db::models::page_state::{self, PageState};
 use crate::db::models::phase_templates::{self, DEFAULT_SET};
 use crate::domain::incident::{ChecklistAnswer, Impact, Phase, Urgency};
@@ -23,7 +23,9 @@ use crate::render::markdown::to_safe_html;
 use crate::render::phase::parse_custom;
 use crate::render::time::{input_value, local, parse_input};
 use crate::web::auth::{CsrfForm, SignedIn};
-use crate::web::compose::{fill_texts, incident_name, to_update, Draft, Facts};
+use crate::app;
+use crate::app::compose::{fill_texts, Draft, Facts};
+use crate::app::incidents::{FactChanges, OpenIncident};
 use crate::web::html::{self, see_other};
 use crate::web::state::AppState;
 
@@ -209,7 +211,7 @@ async fn preview(
     facts: &Facts,
     out: &mut UpdateFields,
 ) -> Result<(), AppError> {
-    let filled = fill_texts(state, staff, draft, facts).await?;
+    let filled = fill_texts(state, &app::Actor::Staff(staff.clone()), draft, facts).await?;
     if let Some(text) = filled.external {
         out.preview_external = Some(to_safe_html(&text));
         out.external_body = text;
@@ -471,10 +473,6 @@ pub async fn create(
                 preview(&state, &staff.0, &draft, &facts, &mut page.update).await?;
                 return Ok(None);
             }
-            let name = incident_name(fields.get("name"))?;
-            let filled = fill_texts(&state, &staff.0, &draft, &facts).await?;
-            let template = Some(fields.get("template").to_string()).filter(|t| !t.is_empty());
-            let first_update = to_update(&staff.0, &draft, filled, template)?;
             let checklist = page
                 .checklist
                 .iter()
@@ -483,23 +481,17 @@ pub async fn create(
                     answer: c.checked,
                 })
                 .collect();
-            let new = NewIncident {
-                name,
+            let new = OpenIncident {
+                name: fields.get("name").to_string(),
                 impact,
                 urgency,
-                priority,
                 business_critical: fields.has("business_critical"),
-                client_impact: fields.get("client_impact").trim().to_string(),
+                client_impact: fields.get("client_impact").to_string(),
                 checklist,
                 started_at,
-                first_update,
+                first_update: draft,
             };
-            let actor = staff.0.email.clone();
-            let (incident, _) = state
-                .db
-                .run(move |conn| incidents::create(conn, &actor, new))
-                .await?;
-            state.refresh_pages().await?;
+            let incident = app::incidents::open(&state, &staff.as_actor(), new).await?;
             Ok(Some(incident.id))
         }
         .await;
@@ -745,15 +737,7 @@ pub async fn post_update(
                 preview(&state, &staff.0, &draft, &facts, &mut page.update).await?;
                 return Ok(false);
             }
-            let filled = fill_texts(&state, &staff.0, &draft, &facts).await?;
-            let template = Some(fields.get("template").to_string()).filter(|t| !t.is_empty());
-            let update = to_update(&staff.0, &draft, filled, template)?;
-            let actor = staff.0.email.clone();
-            state
-                .db
-                .run(move |conn| incidents::post_update(conn, &actor, id, update))
-                .await?;
-            state.refresh_pages().await?;
+            app::incidents::post_update(&state, &staff.as_actor(), id, draft).await?;
             Ok(true)
         }
         .await;
@@ -805,21 +789,15 @@ pub async fn edit(
         let get = |k: &str| f.get(k).map(String::as_str).unwrap_or("");
         let impact = Impact::parse(get("impact"))?;
         let urgency = Urgency::parse(get("urgency"))?;
-        let changes = IncidentChanges {
-            name: Some(incident_name(get("name"))?),
+        let facts = FactChanges {
+            name: Some(get("name").to_string()),
             impact: Some(impact),
             urgency: Some(urgency),
-            priority: Some(state.settings.priority_matrix.priority(impact, urgency)),
             business_critical: Some(f.contains_key("business_critical")),
-            client_impact: Some(get("client_impact").trim().to_string()),
+            client_impact: Some(get("client_impact").to_string()),
             started_at: None,
         };
-        let actor = staff.0.email.clone();
-        state
-            .db
-            .run(move |conn| incidents::update(conn, &actor, id, changes))
-            .await?;
-        state.refresh_pages().await?;
+        app::incidents::edit(&state, &staff.as_actor(), id, facts, vec![]).await?;
         Ok(see_other(&format!("/admin/incidents/{id}?done=edited")))
     }
     .await;
@@ -851,12 +829,8 @@ pub async fn set_milestones(
                 changes.push((m, at));
             }
         }
-        let actor = staff.0.email.clone();
-        state
-            .db
-            .run(move |conn| incidents::set_milestones(conn, &actor, id, changes))
+        app::incidents::edit(&state, &staff.as_actor(), id, FactChanges::default(), changes)
             .await?;
-        state.refresh_pages().await?;
         Ok(see_other(&format!("/admin/incidents/{id}?done=milestones")))
     }
     .await;

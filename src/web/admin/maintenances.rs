@@ -6,7 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-use super::{after_save, Choice, Saved};
+use super::{Choice, Saved};
 use crate::db::models::components;
 use crate::db::models::maintenances::{
     self, MaintenanceChanges, MaintenanceWithDetails, NewMaintenance, NewUpdate,
@@ -373,7 +373,7 @@ async fn save_or_show(
     form: MaintenanceForm,
     outcome: Result<&'static str, AppError>,
 ) -> Result<HttpResponse, AppError> {
-    match after_save(state, outcome).await? {
+    match super::after_save_refreshing(state, outcome).await? {
         Saved::Done(_) => {
             let done = match existing {
                 Some(_) => "maintenance-saved",
@@ -526,7 +526,7 @@ pub async fn post_update(
             Ok("update-posted")
         }
         .await;
-        match after_save(&state, outcome).await? {
+        match super::after_save_refreshing(&state, outcome).await? {
             Saved::Done(_) => Ok(see_other("/admin/maintenances?done=update-posted")),
             Saved::ShowAgain(status, message) => {
                 form_page(
@@ -549,15 +549,13 @@ pub async fn post_update(
 /// `POST /admin/maintenances/{id}/delete`
 pub async fn delete(
     state: web::Data<AppState>,
-    req: HttpRequest,
     staff: SignedIn,
     id: web::Path<i64>,
     _form: CsrfForm<NoFields>,
-) -> HttpResponse {
+) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     super::write_and_redirect(
         &state,
-        &req,
         &staff,
         Permission::ChangeComponentStatus,
         move |conn, actor| maintenances::delete(conn, actor, id),

@@ -67,18 +67,12 @@ pub enum Saved {
     ShowAgain(StatusCode, String),
 }
 
-/// Refreshes the pages and redirects after a successful write; turns a
-/// validation error or a conflict into a message for the form; passes other
-/// errors on.
-pub async fn after_save(
-    state: &AppState,
-    outcome: Result<&'static str, AppError>,
-) -> Result<Saved, AppError> {
+/// Redirects after a successful write (the use case refreshed the pages);
+/// turns a validation error or a conflict into a message for the form;
+/// passes other errors on.
+pub fn after_save(outcome: Result<&'static str, AppError>) -> Result<Saved, AppError> {
     match outcome {
-        Ok(done) => {
-            state.refresh_pages().await?;
-            Ok(Saved::Done(html::see_other(&format!("/admin?done={done}"))))
-        }
+        Ok(done) => Ok(Saved::Done(html::see_other(&format!("/admin?done={done}")))),
         Err(AppError::Invalid(message)) => {
             Ok(Saved::ShowAgain(StatusCode::UNPROCESSABLE_ENTITY, message))
         }
@@ -87,30 +81,37 @@ pub async fn after_save(
     }
 }
 
+/// [`after_save`] for writes not yet moved onto the application layer:
+/// refreshes the pages first when the write succeeded.
+pub async fn after_save_refreshing(
+    state: &AppState,
+    outcome: Result<&'static str, AppError>,
+) -> Result<Saved, AppError> {
+    if outcome.is_ok() {
+        state.refresh_pages().await?;
+    }
+    after_save(outcome)
+}
+
 /// Checks `permission`, runs one write as the signed-in person, refreshes the
-/// pages and redirects to `location`; errors become pages. The shape of every
-/// one-button console action (delete, quick status change).
+/// pages and redirects to `location`; errors become pages. The shape of the
+/// one-button console actions not yet moved onto the application layer.
 pub async fn write_and_redirect<T, F>(
     state: &AppState,
-    req: &HttpRequest,
     staff: &SignedIn,
     permission: crate::domain::role::Permission,
     write: F,
     location: &str,
-) -> HttpResponse
+) -> Result<HttpResponse, AppError>
 where
     F: FnOnce(&mut crate::db::DbConn, &str) -> Result<T, crate::db::StoreError> + Send + 'static,
     T: Send + 'static,
 {
-    let result = async {
-        staff.require(permission)?;
-        let actor = staff.0.email.clone();
-        state.db.run(move |conn| write(conn, &actor)).await?;
-        state.refresh_pages().await?;
-        Ok(html::see_other(location))
-    }
-    .await;
-    html::page(state, req, Some(&staff.0), result)
+    staff.require(permission)?;
+    let actor = staff.0.email.clone();
+    state.db.run(move |conn| write(conn, &actor)).await?;
+    state.refresh_pages().await?;
+    Ok(html::see_other(location))
 }
 
 /// Messages shown after a redirect, chosen by code so a link cannot inject text.
@@ -204,25 +205,21 @@ pub async fn dashboard(
     req: HttpRequest,
     staff: SignedIn,
     query: web::Query<DashboardQuery>,
-) -> HttpResponse {
-    let result = async {
-        let page = state.db.run(page_state::load).await?;
-        let blocks = dashboard_blocks(&page);
-        Ok::<_, AppError>(html::render(
-            &state,
-            &req,
-            Some(&staff.0),
-            StatusCode::OK,
-            "admin/dashboard",
-            Dashboard {
-                title: "Components",
-                notice: notice(query.done.as_deref()),
-                component_count: page.components.len(),
-                empty: blocks.is_empty(),
-                groups: blocks,
-            },
-        ))
-    }
-    .await;
-    html::page(&state, &req, Some(&staff.0), result)
+) -> Result<HttpResponse, AppError> {
+    let page = state.db.run(page_state::load).await?;
+    let blocks = dashboard_blocks(&page);
+    Ok(html::render(
+        &state,
+        &req,
+        Some(&staff.0),
+        StatusCode::OK,
+        "admin/dashboard",
+        Dashboard {
+            title: "Components",
+            notice: notice(query.done.as_deref()),
+            component_count: page.components.len(),
+            empty: blocks.is_empty(),
+            groups: blocks,
+        },
+    ))
 }

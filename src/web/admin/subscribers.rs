@@ -318,7 +318,7 @@ pub async fn notifications(
 }
 
 /// A readable name: the incident and phase for an update, else the subject.
-fn notification_title(n: &crate::notify::outbox::Notification) -> String {
+fn notification_title(n: &crate::db::models::outbox::Notification) -> String {
     let payload: serde_json::Value = serde_json::from_str(&n.payload_json).unwrap_or_default();
     match (
         payload["incident_name"].as_str(),

@@ -9,6 +9,7 @@ use crate::db::models::components::{self, Component, ComponentChanges, NewCompon
 use crate::domain::role::Permission;
 use crate::domain::status::{Audience, ComponentStatus};
 use crate::domain::text::{parse_position, Description, Name};
+use crate::app;
 use crate::error::AppError;
 use crate::render::statuspage::timestamp;
 use crate::web::auth::ApiCaller;
@@ -142,12 +143,7 @@ pub async fn create(
         only_show_if_degraded: input.only_show_if_degraded,
         start_date: input.start_date,
     };
-    let actor = caller.actor();
-    let created = state
-        .db
-        .run(move |conn| components::create(conn, &actor, new))
-        .await?;
-    state.refresh_pages().await?;
+    let created = app::components::create(&state, &caller.as_actor(), new).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/components/{}", created.id)))
         .json(ComponentView::from(created)))
@@ -201,13 +197,7 @@ pub async fn update(
         only_show_if_degraded: input.only_show_if_degraded,
         start_date: input.start_date,
     };
-    let actor = caller.actor();
-    let id = id.into_inner();
-    let updated = state
-        .db
-        .run(move |conn| components::update(conn, &actor, id, changes, None))
-        .await?;
-    state.refresh_pages().await?;
+    let updated = app::components::update(&state, &caller.as_actor(), *id, changes).await?;
     Ok(HttpResponse::Ok().json(ComponentView::from(updated)))
 }
 
@@ -220,13 +210,7 @@ pub async fn delete(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     caller.require(Permission::ManageComponents)?;
-    let actor = caller.actor();
-    let id = id.into_inner();
-    state
-        .db
-        .run(move |conn| components::delete(conn, &actor, id))
-        .await?;
-    state.refresh_pages().await?;
+    app::components::delete(&state, &caller.as_actor(), *id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

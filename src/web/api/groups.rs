@@ -9,6 +9,7 @@ use crate::db::models::groups::{self, Group, GroupChanges, NewGroup};
 use crate::db::models::page_state;
 use crate::domain::role::Permission;
 use crate::domain::text::{parse_position, Description, Name};
+use crate::app;
 use crate::error::AppError;
 use crate::render::statuspage::timestamp;
 use crate::web::auth::ApiCaller;
@@ -108,12 +109,7 @@ pub async fn create(
         description: Description::parse("group", &input.description)?,
         position: input.position.map(parse_position).transpose()?,
     };
-    let actor = caller.actor();
-    let created = state
-        .db
-        .run(move |conn| groups::create(conn, &actor, new))
-        .await?;
-    state.refresh_pages().await?;
+    let created = app::groups::create(&state, &caller.as_actor(), new).await?;
     Ok(HttpResponse::Created()
         .insert_header((
             "Location",
@@ -160,13 +156,7 @@ pub async fn update(
             .transpose()?,
         position: input.position.map(parse_position).transpose()?,
     };
-    let actor = caller.actor();
-    let id = id.into_inner();
-    let updated = state
-        .db
-        .run(move |conn| groups::update(conn, &actor, id, changes))
-        .await?;
-    state.refresh_pages().await?;
+    let updated = app::groups::update(&state, &caller.as_actor(), *id, changes).await?;
     Ok(HttpResponse::Ok().json(view(&state, updated).await?))
 }
 
@@ -179,12 +169,6 @@ pub async fn delete(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     caller.require(Permission::ManageComponents)?;
-    let actor = caller.actor();
-    let id = id.into_inner();
-    state
-        .db
-        .run(move |conn| groups::delete(conn, &actor, id))
-        .await?;
-    state.refresh_pages().await?;
+    app::groups::delete(&state, &caller.as_actor(), *id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

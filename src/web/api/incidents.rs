@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use super::ErrorBody;
 use crate::db::models::incidents::{
-    self, Incident, IncidentChanges, IncidentUpdate, IncidentWithUpdates, NewIncident,
+    self, Incident, IncidentUpdate, IncidentWithUpdates,
 };
 use crate::domain::incident::{ChecklistAnswer, Impact, Phase, Priority, Urgency};
 use crate::domain::milestone::Milestone;
@@ -19,7 +19,9 @@ use crate::error::AppError;
 use crate::render::statuspage::timestamp;
 use crate::web::auth::ApiCaller;
 use crate::web::body::{self, nullable};
-use crate::web::compose::{fill_texts, incident_name, to_update, Draft, Facts};
+use crate::app::compose::Draft;
+use crate::app::incidents::{FactChanges, OpenIncident};
+use crate::app;
 use crate::web::state::AppState;
 
 /// An update as the API returns it.
@@ -224,15 +226,6 @@ impl IncidentPatch {
         .filter_map(|(m, v)| v.map(|at| (m, at.map(|t| t.naive_utc()))))
         .collect()
     }
-
-    fn has_facts(&self) -> bool {
-        self.name.is_some()
-            || self.impact.is_some()
-            || self.urgency.is_some()
-            || self.business_critical.is_some()
-            || self.client_impact.is_some()
-            || self.started_at.is_some()
-    }
 }
 
 fn component_statuses(
@@ -316,41 +309,17 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     caller.require(Permission::OpenIncident)?;
     let input: IncidentCreate = body::parse_json(&body::read(payload).await?, "incident")?;
-    let name = incident_name(&input.name)?;
-    let priority = state
-        .settings
-        .priority_matrix
-        .priority(input.impact, input.urgency);
-    let started_at = input.started_at.map(|t| t.naive_utc());
-    let draft = draft(&input.update, &input.components)?;
-    let facts = Facts {
-        name: name.clone(),
-        impact: input.impact,
-        priority,
-        started_at: started_at
-            .or(draft.display_at)
-            .unwrap_or_else(crate::db::now),
-        component_ids: vec![],
-    };
-    let filled = fill_texts(&state, &caller.0, &draft, &facts).await?;
-    let first_update = to_update(&caller.0, &draft, filled, draft.template.clone())?;
-    let new = NewIncident {
-        name,
+    let new = OpenIncident {
+        name: input.name.clone(),
         impact: input.impact,
         urgency: input.urgency,
-        priority,
         business_critical: input.business_critical,
-        client_impact: input.client_impact.trim().to_string(),
+        client_impact: input.client_impact.clone(),
         checklist: checklist(&state, &input.checklist)?,
-        started_at,
-        first_update,
+        started_at: input.started_at.map(|t| t.naive_utc()),
+        first_update: draft(&input.update, &input.components)?,
     };
-    let actor = caller.actor();
-    let (incident, _) = state
-        .db
-        .run(move |conn| incidents::create(conn, &actor, new))
-        .await?;
-    state.refresh_pages().await?;
+    let incident = app::incidents::open(&state, &caller.as_actor(), new).await?;
     let id = incident.id;
     let full = state
         .db
@@ -393,25 +362,8 @@ pub async fn post_update(
         caller.require(Permission::PostExternalUpdate)?;
     }
     let input: UpdateInput = body::parse_json(&body::read(payload).await?, "incident_update")?;
-    let id = id.into_inner();
-    let incident = state.db.run(move |conn| incidents::get(conn, id)).await?;
-    let mut draft = draft(&input, &BTreeMap::new())?;
-    draft.phase = Some(input.status.unwrap_or(incident.status));
-    let facts = Facts {
-        name: incident.name.clone(),
-        impact: incident.impact,
-        priority: incident.priority,
-        started_at: incident.started_at,
-        component_ids: incident.component_ids.clone(),
-    };
-    let filled = fill_texts(&state, &caller.0, &draft, &facts).await?;
-    let update = to_update(&caller.0, &draft, filled, draft.template.clone())?;
-    let actor = caller.actor();
-    let (_, posted) = state
-        .db
-        .run(move |conn| incidents::post_update(conn, &actor, id, update))
-        .await?;
-    state.refresh_pages().await?;
+    let draft = draft(&input, &BTreeMap::new())?;
+    let posted = app::incidents::post_update(&state, &caller.as_actor(), *id, draft).await?;
     Ok(HttpResponse::Created().json(UpdateView::from(posted)))
 }
 
@@ -427,36 +379,16 @@ pub async fn update(
     caller.require(Permission::EditIncident)?;
     let input: IncidentPatch = body::parse_json(&body::read(payload).await?, "incident")?;
     let milestones = input.milestones();
-    let has_facts = input.has_facts();
-    let id = id.into_inner();
-    let current = state.db.run(move |conn| incidents::get(conn, id)).await?;
-    let impact = input.impact.unwrap_or(current.impact);
-    let urgency = input.urgency.unwrap_or(current.urgency);
-    let changes = IncidentChanges {
-        name: input.name.as_deref().map(incident_name).transpose()?,
+    let facts = FactChanges {
+        name: input.name.clone(),
         impact: input.impact,
         urgency: input.urgency,
-        priority: Some(state.settings.priority_matrix.priority(impact, urgency)),
         business_critical: input.business_critical,
-        client_impact: input.client_impact.map(|c| c.trim().to_string()),
+        client_impact: input.client_impact.clone(),
         started_at: input.started_at.map(|t| t.naive_utc()),
     };
-    let actor = caller.actor();
-    state
-        .db
-        .run(move |conn| {
-            conn.write_transaction(|conn| {
-                if has_facts {
-                    incidents::update(conn, &actor, id, changes)?;
-                }
-                if !milestones.is_empty() {
-                    incidents::set_milestones(conn, &actor, id, milestones)?;
-                }
-                Ok::<_, crate::db::StoreError>(())
-            })
-        })
-        .await?;
-    state.refresh_pages().await?;
+    let id = id.into_inner();
+    app::incidents::edit(&state, &caller.as_actor(), id, facts, milestones).await?;
     let full = state
         .db
         .run(move |conn| incidents::with_updates(conn, id))

@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDateTime;
 
-use super::state::AppState;
+use super::{Actor, Context};
 use crate::db::models::incidents::{NewUpdate, UpdateText};
 use crate::db::models::phase_templates;
 use crate::domain::incident::{Impact, Phase, Priority};
-use crate::domain::role::{Permission, Staff};
+use crate::domain::role::Permission;
 use crate::domain::status::{Audience, ComponentStatus};
 use crate::domain::Invalid;
 use crate::error::AppError;
@@ -63,8 +63,8 @@ fn non_empty(text: &Option<String>) -> Option<String> {
 
 /// Fills templates and checks permissions; returns the texts to publish.
 pub async fn fill_texts(
-    state: &AppState,
-    staff: &Staff,
+    state: &Context,
+    staff: &Actor,
     draft: &Draft,
     facts: &Facts,
 ) -> Result<Filled, AppError> {
@@ -141,7 +141,7 @@ pub async fn fill_texts(
 
 /// Checks who may publish what, and renders the update to store.
 pub fn to_update(
-    staff: &Staff,
+    staff: &Actor,
     draft: &Draft,
     filled: Filled,
     template: Option<String>,
@@ -149,13 +149,13 @@ pub fn to_update(
     if filled.external.is_some() && !staff.can(Permission::PostExternalUpdate) {
         return Err(AppError::Forbidden(format!(
             "Your role ({}) may not publish customer-facing text: leave the external text empty.",
-            staff.role.label()
+            role_label(staff)
         )));
     }
     if filled.internal.is_some() && !staff.can(Permission::PostInternalUpdate) {
         return Err(AppError::Forbidden(format!(
             "Your role ({}) may not publish staff-only text: leave the internal text empty.",
-            staff.role.label()
+            role_label(staff)
         )));
     }
     if filled.external.is_none() && filled.internal.is_none() {
@@ -189,6 +189,10 @@ pub fn to_update(
         next_update_by: draft.next_update_by,
         components: draft.components.clone(),
     })
+}
+
+fn role_label(actor: &Actor) -> &'static str {
+    actor.staff().map_or("none", |s| s.role.label())
 }
 
 /// An incident name: trimmed, 1 to 200 characters, no control characters.

@@ -250,7 +250,6 @@ fn insert_notification(
     new: &NewNotification,
     fan_out_components: Option<String>,
 ) -> Result<i64, StoreError> {
-    wake::queued();
     let row = NotificationRow {
         kind: new.kind.as_str(),
         audience: new.audience.as_str(),
@@ -310,7 +309,6 @@ pub fn add_deliveries_due(
     recipients: &[EmailAddress],
     due: NaiveDateTime,
 ) -> Result<usize, StoreError> {
-    wake::queued();
     let suffix = format!(".{notification_id}@{message_domain}>");
     conn.write_transaction(|conn| {
         let created_at = now();
@@ -683,49 +681,6 @@ pub fn progress(conn: &mut DbConn, notification_id: i64) -> Result<Progress, Sto
         }
     }
     Ok(progress)
-}
-
-/// Wakes this process's fan-out and email sender as soon as the database
-/// work that queued mail has ended, rather than at their next poll (up to
-/// [`super::worker::POLL_INTERVAL`] later). Other instances still find the
-/// work at their next poll.
-pub mod wake {
-    use std::cell::Cell;
-    use std::time::Duration;
-
-    use tokio::sync::Notify;
-
-    thread_local! {
-        /// Set when this thread wrote a notification or deliveries.
-        static QUEUED: Cell<bool> = const { Cell::new(false) };
-    }
-    static FAN_OUT: Notify = Notify::const_new();
-    static SENDER: Notify = Notify::const_new();
-
-    /// Notes that mail was queued on this thread.
-    pub(crate) fn queued() {
-        QUEUED.with(|queued| queued.set(true));
-    }
-
-    /// Called when a unit of database work has ended (its transaction
-    /// committed or rolled back): wakes the workers if it queued mail. A
-    /// wake after a rollback only costs them a look.
-    pub fn after_work() {
-        if QUEUED.with(|queued| queued.replace(false)) {
-            FAN_OUT.notify_one();
-            SENDER.notify_one();
-        }
-    }
-
-    /// Waits until mail is queued or `poll` has passed.
-    pub async fn fan_out(poll: Duration) {
-        let _ = tokio::time::timeout(poll, FAN_OUT.notified()).await;
-    }
-
-    /// Waits until deliveries are added or `poll` has passed.
-    pub async fn sender(poll: Duration) {
-        let _ = tokio::time::timeout(poll, SENDER.notified()).await;
-    }
 }
 
 #[cfg(test)]

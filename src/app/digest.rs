@@ -1,0 +1,1 @@
+//! Use cases: digest (moved onto the application layer area by area).

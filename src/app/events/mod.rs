@@ -1,0 +1,60 @@
+//! Effects, declared in one place: what happened → the outbox rows of every
+//! channel, written in the transaction of the change itself (so an effect
+//! exists if and only if the change does).
+//!
+//! A use case says what happened with [`super::Tx::record`]; each channel is
+//! one consumer below that decides whether and what it sends:
+//! - [`subscriber_mail`]: emails to subscribers (the `notifications` outbox);
+//! - [`webhooks`]: Statuspage-shaped webhook bodies (the `webhook_deliveries` outbox).
+//!
+//! Adding a channel (chat, escalation nudges) means adding one consumer
+//! module and one line in [`record`]; no storage code changes.
+
+pub mod subscriber_mail;
+pub mod webhooks;
+
+use crate::db::models::components::Component;
+use crate::db::models::incidents::{Incident, IncidentUpdate};
+use crate::db::StoreError;
+use crate::domain::maintenance::MaintenanceStatus;
+
+use super::Tx;
+
+/// Something that happened that a channel may announce.
+#[derive(Debug, Clone, Copy)]
+pub enum Event<'a> {
+    /// An update was posted on an incident (also its first one, when it opened).
+    IncidentUpdatePosted {
+        incident: &'a Incident,
+        update: &'a IncidentUpdate,
+    },
+    /// An incident's facts were edited.
+    IncidentEdited {
+        before: &'a Incident,
+        after: &'a Incident,
+    },
+    /// A component was changed (its status, audience, name…).
+    ComponentChanged {
+        before: &'a Component,
+        after: &'a Component,
+    },
+    /// A maintenance was scheduled.
+    MaintenanceCreated { id: i64 },
+    /// A maintenance's facts were edited.
+    MaintenanceEdited { id: i64 },
+    /// An update was posted on a maintenance, by a person or the scheduler:
+    /// it moved from `from` to `to` (a completed recurring one may already
+    /// be scheduled again for its next window).
+    MaintenanceMoved {
+        id: i64,
+        from: MaintenanceStatus,
+        to: MaintenanceStatus,
+    },
+}
+
+/// Hands `event` to every channel, inside the caller's transaction.
+pub(super) fn record(tx: &mut Tx<'_>, event: &Event<'_>) -> Result<(), StoreError> {
+    subscriber_mail::on(tx, event)?;
+    webhooks::on(tx, event)?;
+    Ok(())
+}

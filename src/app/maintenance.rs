@@ -1,0 +1,1 @@
+//! Use cases: maintenance (moved onto the application layer area by area).

@@ -1,0 +1,1 @@
+//! Use cases: reports (moved onto the application layer area by area).

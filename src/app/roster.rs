@@ -1,0 +1,1 @@
+//! Use cases: roster (moved onto the application layer area by area).

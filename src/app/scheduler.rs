@@ -1,0 +1,1 @@
+//! Use cases: scheduler (moved onto the application layer area by area).

@@ -1,0 +1,1 @@
+//! Use cases: subscribers (moved onto the application layer area by area).

@@ -1,0 +1,1 @@
+//! Use cases: templates (moved onto the application layer area by area).

@@ -1,0 +1,1 @@
+//! Use cases: webhooks (moved onto the application layer area by area).

@@ -9,7 +9,11 @@ use crate::domain::status::ComponentStatus;
 use crate::error::AppError;
 
 /// Creates a component.
-pub async fn create(ctx: &Context, actor: &Actor, new: NewComponent) -> Result<Component, AppError> {
+pub async fn create(
+    ctx: &Context,
+    actor: &Actor,
+    new: NewComponent,
+) -> Result<Component, AppError> {
     actor.require(Permission::ManageComponents)?;
     ctx.write(actor, move |tx| {
         let created = components::create(tx.conn, new)?;
@@ -95,7 +99,12 @@ pub async fn delete(ctx: &Context, actor: &Actor, id: i64) -> Result<Component, 
     actor.require(Permission::ManageComponents)?;
     ctx.write(actor, move |tx| {
         let before = components::delete(tx.conn, id)?;
-        tx.audit::<_, ()>("component.delete", ("component", Some(id)), Some(&before), None)?;
+        tx.audit::<_, ()>(
+            "component.delete",
+            ("component", Some(id)),
+            Some(&before),
+            None,
+        )?;
         Ok(before)
     })
     .await

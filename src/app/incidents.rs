@@ -32,7 +32,10 @@ pub struct OpenIncident {
 pub async fn open(ctx: &Context, actor: &Actor, new: OpenIncident) -> Result<Incident, AppError> {
     actor.require(Permission::OpenIncident)?;
     let name = incident_name(&new.name)?;
-    let priority = ctx.settings.priority_matrix.priority(new.impact, new.urgency);
+    let priority = ctx
+        .settings
+        .priority_matrix
+        .priority(new.impact, new.urgency);
     let draft = new.first_update;
     let facts = Facts {
         name: name.clone(),
@@ -199,8 +202,5 @@ pub async fn edit(
 
 /// The template set a draft names, if any.
 fn template_of(draft: &Draft) -> Option<String> {
-    draft
-        .template
-        .clone()
-        .filter(|t| !t.trim().is_empty())
+    draft.template.clone().filter(|t| !t.trim().is_empty())
 }

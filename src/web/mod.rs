@@ -17,14 +17,12 @@ pub mod subscribe;
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 
-use actix_cors::Cors;
 use actix_governor::GovernorConfigBuilder;
 use actix_web::dev::Server;
 use actix_web::http::Method;
 use actix_web::middleware::DefaultHeaders;
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
-use tracing_actix_web::TracingLogger;
 
 use crate::config::{MailTransport, Settings};
 use crate::db::models::users;
@@ -61,79 +59,16 @@ impl Application {
             .with_context(|| format!("cannot listen on {} (SITREP_LISTEN)", settings.listen))?;
         let port = listener.local_addr()?.port();
 
-        let setup_link = if db.run(users::count).await? == 0 {
-            let secret = random_secret("");
-            if let Ok(mut guard) = state.setup_token_hash.lock() {
-                *guard = Some(secret_hash(&secret));
-            }
-            let base = if settings.listen.port() == 0 {
-                format!("http://{}:{port}", settings.listen.ip())
-            } else {
-                settings.url("")
-            };
-            Some(format!("{base}/setup/{secret}"))
-        } else {
-            None
-        };
-
-        let login_limit = GovernorConfigBuilder::default()
-            .period(std::time::Duration::from_millis(
-                60_000 / u64::from(settings.login_per_minute),
-            ))
-            .burst_size(settings.login_burst)
-            .methods(vec![Method::POST])
-            .finish()
-            .context("building the sign-in rate limit")?;
-
+        let setup_link = first_admin_link(&state, port).await?;
+        let login_limit = rate_limit(&settings, "the sign-in rate limit")?;
         // Subscribing sends email: limited per client address like sign-in.
-        let subscribe_limit = GovernorConfigBuilder::default()
-            .period(std::time::Duration::from_millis(
-                60_000 / u64::from(settings.login_per_minute),
-            ))
-            .burst_size(settings.login_burst)
-            .methods(vec![Method::POST])
-            .finish()
-            .context("building the subscribe rate limit")?;
+        let subscribe_limit = rate_limit(&settings, "the subscribe rate limit")?;
         let app_state = state.clone();
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(security_headers())
                 .app_data(web::Data::new(app_state.clone()))
-                .app_data(web::PathConfig::default().error_handler(|_, req| {
-                    crate::error::AppError::NotFound(format!(
-                        "There is nothing at {}: check the id.",
-                        req.path()
-                    ))
-                    .into()
-                }))
-                .app_data(web::QueryConfig::default().error_handler(|err, _| {
-                    crate::error::AppError::BadRequest(format!(
-                        "The query string is not valid: {err}."
-                    ))
-                    .into()
-                }))
-                .configure(routes::snapshots)
-                .service(
-                    web::scope("/api/v2")
-                        .wrap(
-                            Cors::default()
-                                .allow_any_origin()
-                                .send_wildcard()
-                                .allowed_methods(vec!["GET"])
-                                .max_age(86_400),
-                        )
-                        .route("/{document:.+}", web::get().to(pages::external_json)),
-                )
-                // Everything below is logged.
-                .service(
-                    web::scope("")
-                        .wrap(TracingLogger::default())
-                        .configure(routes::public)
-                        .service(web::scope("/api/v1").configure(routes::api_v1))
-                        .configure(|cfg| routes::limited_forms(cfg, &login_limit, &subscribe_limit))
-                        .configure(routes::console)
-                        .default_service(web::to(pages::not_found)),
-                )
+                .configure(|cfg| routes::all(cfg, &login_limit, &subscribe_limit))
         })
         .listen(listener)?
         .shutdown_timeout(5)
@@ -192,6 +127,37 @@ impl Application {
         }
         self.server.await
     }
+}
+
+/// The one-time link to create the first administrator, while no account
+/// exists; only its hash is kept.
+async fn first_admin_link(state: &AppState, port: u16) -> anyhow::Result<Option<String>> {
+    if state.db.run(users::count).await? != 0 {
+        return Ok(None);
+    }
+    let secret = random_secret("");
+    if let Ok(mut guard) = state.setup_token_hash.lock() {
+        *guard = Some(secret_hash(&secret));
+    }
+    let settings = &state.settings;
+    let base = if settings.listen.port() == 0 {
+        format!("http://{}:{port}", settings.listen.ip())
+    } else {
+        settings.url("")
+    };
+    Ok(Some(format!("{base}/setup/{secret}")))
+}
+
+/// A per-client-address limit on POSTs, from the sign-in rate settings.
+fn rate_limit(settings: &Settings, what: &str) -> anyhow::Result<routes::Limit> {
+    GovernorConfigBuilder::default()
+        .period(std::time::Duration::from_millis(
+            60_000 / u64::from(settings.login_per_minute),
+        ))
+        .burst_size(settings.login_burst)
+        .methods(vec![Method::POST])
+        .finish()
+        .with_context(|| format!("building {what}"))
 }
 
 /// The headers every response carries: no sniffing, no framing, a strict

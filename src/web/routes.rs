@@ -2,12 +2,48 @@
 //! feeds, the sign-in and subscribe forms (rate limited), the management
 //! API and the console.
 
+use actix_cors::Cors;
 use actix_governor::governor::middleware::NoOpMiddleware;
 use actix_governor::{Governor, GovernorConfig, PeerIpKeyExtractor};
 use actix_web::middleware::from_fn;
 use actix_web::web;
+use tracing_actix_web::TracingLogger;
+
+use crate::error::AppError;
 
 use super::{admin, api, calendar, history, html, pages, subscribe};
+
+/// Every route, with the extractors' error messages.
+pub fn all(cfg: &mut web::ServiceConfig, login: &Limit, subscribe_limit: &Limit) {
+    cfg.app_data(web::PathConfig::default().error_handler(|_, req| {
+        AppError::NotFound(format!("There is nothing at {}: check the id.", req.path())).into()
+    }))
+    .app_data(web::QueryConfig::default().error_handler(|err, _| {
+        AppError::BadRequest(format!("The query string is not valid: {err}.")).into()
+    }))
+    .configure(snapshots)
+    .service(
+        web::scope("/api/v2")
+            .wrap(
+                Cors::default()
+                    .allow_any_origin()
+                    .send_wildcard()
+                    .allowed_methods(vec!["GET"])
+                    .max_age(86_400),
+            )
+            .route("/{document:.+}", web::get().to(pages::external_json)),
+    )
+    // Everything below is logged.
+    .service(
+        web::scope("")
+            .wrap(TracingLogger::default())
+            .configure(public)
+            .service(web::scope("/api/v1").configure(api_v1))
+            .configure(|cfg| limited_forms(cfg, login, subscribe_limit))
+            .configure(console)
+            .default_service(web::to(pages::not_found)),
+    );
+}
 
 /// The hot path: pages and JSON served from the in-memory snapshots (no
 /// per-request tracing span; access logs belong to the proxy in front).
@@ -200,6 +236,13 @@ pub fn console(cfg: &mut web::ServiceConfig) {
 }
 
 fn console_routes(cfg: &mut web::ServiceConfig) {
+    cfg.configure(console_components)
+        .configure(console_incidents)
+        .configure(console_communication);
+}
+
+/// The dashboard, components, groups, the audit log, signing out.
+fn console_components(cfg: &mut web::ServiceConfig) {
     cfg.route("/logout", web::post().to(admin::session::logout))
         .route("", web::get().to(admin::dashboard))
         .route(
@@ -223,7 +266,17 @@ fn console_routes(cfg: &mut web::ServiceConfig) {
             "/components/{id}/delete",
             web::post().to(admin::components::delete),
         )
-        .route("/incidents", web::get().to(admin::incidents::list))
+        .route("/audit", web::get().to(admin::audit::list))
+        .route("/groups/new", web::get().to(admin::groups::new_form))
+        .route("/groups", web::post().to(admin::groups::create))
+        .route("/groups/{id}/edit", web::get().to(admin::groups::edit_form))
+        .route("/groups/{id}", web::post().to(admin::groups::update))
+        .route("/groups/{id}/delete", web::post().to(admin::groups::delete));
+}
+
+/// Incidents, their roles, reports and action items, the roster, metrics and the digest.
+fn console_incidents(cfg: &mut web::ServiceConfig) {
+    cfg.route("/incidents", web::get().to(admin::incidents::list))
         .route("/incidents", web::post().to(admin::incidents::create))
         .route("/incidents/new", web::get().to(admin::incidents::new_form))
         .route("/incidents/{id}", web::get().to(admin::incidents::show))
@@ -245,7 +298,6 @@ fn console_routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/roster", web::get().to(admin::roster::show))
         .route("/roster/{role}", web::post().to(admin::roster::save))
-        .route("/audit", web::get().to(admin::audit::list))
         .route(
             "/incidents/{id}/report",
             web::get().to(admin::reports::show),
@@ -276,8 +328,12 @@ fn console_routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/metrics", web::get().to(admin::metrics::show))
         .route("/digest", web::get().to(admin::digest::show))
-        .route("/digest/send", web::post().to(admin::digest::send))
-        .route("/subscribers", web::get().to(admin::subscribers::list))
+        .route("/digest/send", web::post().to(admin::digest::send));
+}
+
+/// Subscribers and their notifications, phase templates, maintenance, webhooks.
+fn console_communication(cfg: &mut web::ServiceConfig) {
+    cfg.route("/subscribers", web::get().to(admin::subscribers::list))
         .route(
             "/subscribers/import",
             web::post().to(admin::subscribers::import),
@@ -298,11 +354,6 @@ fn console_routes(cfg: &mut web::ServiceConfig) {
             web::get().to(admin::templates::edit_form),
         )
         .route("/templates/{id}", web::post().to(admin::templates::update))
-        .route("/groups/new", web::get().to(admin::groups::new_form))
-        .route("/groups", web::post().to(admin::groups::create))
-        .route("/groups/{id}/edit", web::get().to(admin::groups::edit_form))
-        .route("/groups/{id}", web::post().to(admin::groups::update))
-        .route("/groups/{id}/delete", web::post().to(admin::groups::delete))
         .route("/maintenances", web::get().to(admin::maintenances::list))
         .route(
             "/maintenances/new",

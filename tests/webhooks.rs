@@ -441,7 +441,13 @@ async fn a_failing_receiver_gets_the_same_event_again_until_it_answers_2xx() {
         .app_state
         .db
         .run(|conn| {
-            sitrep::db::models::webhooks::claim(conn, "crashed", now(), 10, Duration::seconds(120))
+            sitrep::db::models::webhook_deliveries::claim(
+                conn,
+                "crashed",
+                now(),
+                10,
+                Duration::seconds(120),
+            )
         })
         .await
         .unwrap();
@@ -522,7 +528,7 @@ async fn deliveries_are_given_up_after_the_last_attempt_and_unreachable_urls_ret
     let sender = sender(&app);
     let mut at = now();
     let mut failed = 0;
-    for _ in 0..sitrep::domain::webhook::MAX_ATTEMPTS {
+    for _ in 0..sitrep::db::queue::MAX_WEBHOOK_ATTEMPTS {
         let report = sender.run_once(at).await.unwrap();
         failed += report.failed;
         at += Duration::hours(2);
@@ -531,7 +537,7 @@ async fn deliveries_are_given_up_after_the_last_attempt_and_unreachable_urls_ret
     assert_eq!(sender.run_once(at).await.unwrap().claimed, 0);
     assert_eq!(
         receiver.requests().len() as i32,
-        sitrep::domain::webhook::MAX_ATTEMPTS
+        sitrep::db::queue::MAX_WEBHOOK_ATTEMPTS
     );
 
     let (_, listed) = app

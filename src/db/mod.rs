@@ -7,6 +7,7 @@
 //! [`Db::run`], never on an actix worker.
 
 pub mod models;
+pub mod queue;
 pub mod schema;
 
 use std::time::Duration;

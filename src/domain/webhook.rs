@@ -20,10 +20,6 @@ pub const MAX_SECRET_CHARS: usize = 200;
 pub const MAX_URL_CHARS: usize = 2000;
 /// The longest description accepted.
 pub const MAX_DESCRIPTION_CHARS: usize = 200;
-/// After this many failed attempts a delivery is given up as failed (with
-/// the outbox's backoff of 30 s, 1 min, 2 min, … capped at 1 h, the last
-/// attempt is about three hours after the first).
-pub const MAX_ATTEMPTS: i32 = 10;
 
 /// Which kind of change an event announces; a webhook picks any of them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

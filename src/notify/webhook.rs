@@ -1,5 +1,5 @@
 //! Webhooks: the Statuspage-shaped bodies written to `webhook_deliveries`
-//! (see [`crate::db::models::webhooks`]) and the sender that POSTs them,
+//! (see [`crate::db::models::webhook_deliveries`]) and the sender that POSTs them,
 //! signed, and retries what a receiver did not take.
 //!
 //! Bodies follow Atlassian Statuspage's webhooks:
@@ -26,13 +26,13 @@ use crate::config::{RawSettings, Settings};
 use crate::db::models::components::Component;
 use crate::db::models::incidents::IncidentWithUpdates;
 use crate::db::models::maintenances::MaintenanceWithDetails;
-use crate::db::models::webhooks::{self, Attempt};
+use crate::db::models::webhook_deliveries::{self as deliveries, Attempt, WebhookDelivery};
+use crate::db::queue::DeliveryStatus;
 use crate::db::{Db, StoreError};
 use crate::domain::page_status::PageStatus;
 use crate::domain::status::{Audience, ComponentStatus};
 use crate::domain::token::random_secret;
 use crate::domain::webhook::{signature, Event};
-use crate::db::models::outbox::DeliveryStatus;
 use crate::render::statuspage::{timestamp, ComponentJson};
 
 /// How long a receiver has to answer one request.
@@ -40,7 +40,7 @@ pub const TIMEOUT: StdDuration = StdDuration::from_secs(10);
 /// How often an idle sender looks for due deliveries.
 pub const POLL_INTERVAL: StdDuration = StdDuration::from_secs(1);
 /// How long a claim holds its deliveries (longer than a batch can take).
-pub const LEASE_SECONDS: i64 = 120;
+pub use crate::db::queue::LEASE_SECONDS;
 /// Deliveries claimed (and sent concurrently) per batch.
 pub const BATCH: i64 = 20;
 /// The most of a receiver's answer kept for the console.
@@ -103,12 +103,7 @@ pub fn incident_payload(
     let mut body = envelope(event, banner, settings);
     body.insert(
         "incident".into(),
-        crate::render::incidents::incident_json(
-            incident,
-            Audience::External,
-            settings,
-            components,
-        ),
+        crate::render::incidents::incident_json(incident, Audience::External, settings, components),
     );
     Value::Object(body)
 }
@@ -224,7 +219,7 @@ impl Sender {
         let (owner, batch, lease) = (self.owner.clone(), self.batch, self.lease);
         let claimed = self
             .db
-            .run(move |conn| webhooks::claim(conn, &owner, now, batch, lease))
+            .run(move |conn| deliveries::claim(conn, &owner, now, batch, lease))
             .await?;
         if claimed.is_empty() {
             return Ok(BatchReport::default());
@@ -234,7 +229,7 @@ impl Sender {
         hook_ids.dedup();
         let targets: HashMap<i64, (String, String)> = self
             .db
-            .run(move |conn| webhooks::secrets(conn, &hook_ids))
+            .run(move |conn| deliveries::secrets(conn, &hook_ids))
             .await?
             .into_iter()
             .map(|(id, url, secret)| (id, (url, secret)))
@@ -274,7 +269,7 @@ impl Sender {
             .run(move |conn| {
                 attempts
                     .iter()
-                    .map(|a| Ok((a.clone(), webhooks::record_attempt(conn, a, at)?)))
+                    .map(|a| Ok((a.clone(), deliveries::record_attempt(conn, a, at)?)))
                     .collect::<Result<Vec<_>, StoreError>>()
             })
             .await?;
@@ -316,7 +311,7 @@ async fn post(
     client: &reqwest::Client,
     url: &str,
     secret: &str,
-    delivery: &webhooks::WebhookDelivery,
+    delivery: &WebhookDelivery,
 ) -> (Option<u16>, Option<String>) {
     let body = delivery.payload_json.clone().into_bytes();
     let sent_at = chrono::Utc::now().timestamp();

@@ -17,6 +17,7 @@ pub mod roster;
 pub mod subscriber_admin;
 pub mod subscribers;
 pub mod users;
+pub mod webhook_deliveries;
 pub mod webhooks;
 
 diesel::define_sql_function! {

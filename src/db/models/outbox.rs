@@ -1,6 +1,7 @@
 //! The outbox tables: `notifications` (one per thing to announce) and
 //! `deliveries` (one per recipient of it), and the queries senders use on
-//! them: enqueue, claim with a lease, mark sent, mark failed with backoff.
+//! them: enqueue, fan out, and (through the shared [`queue`]) claim with a
+//! lease, mark sent, mark failed with backoff.
 //!
 //! Every function takes the caller's connection, so a notification can be
 //! written inside the same write transaction as the change it announces
@@ -26,6 +27,7 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Serialize;
 
+use crate::db::queue;
 use crate::db::schema::{deliveries, notifications};
 use crate::db::{now, DbConn, StoreError};
 use crate::domain::email::EmailAddress;
@@ -33,16 +35,10 @@ use crate::domain::status::Audience;
 use crate::domain::Invalid;
 use crate::on_backend;
 
+pub use crate::db::queue::{DeliveryStatus, FailedAttempt};
+
 /// Deliveries are inserted this many rows per statement.
 pub const INSERT_BATCH: usize = 500;
-/// The first retry waits this long by default (`retry_backoff_seconds`);
-/// each further one twice as long as the last.
-pub const FIRST_BACKOFF_SECONDS: i64 = 30;
-/// Retries never wait longer than this.
-pub const MAX_BACKOFF_SECONDS: i64 = 3600;
-/// After this many failed attempts a transient failure is given up as failed.
-pub const MAX_ATTEMPTS: i32 = 15;
-
 /// What a notification is about; each kind has its email templates in
 /// `templates/email/<kind>/`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -112,41 +108,6 @@ impl NotificationKind {
             other => Err(Invalid::new(format!(
                 "Unknown notification kind {other:?}: this version knows test, confirmation, incident_update, maintenance_scheduled, maintenance_reminder, maintenance_started, maintenance_completed and digest."
             ))),
-        }
-    }
-}
-
-/// Where a delivery stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DeliveryStatus {
-    /// Waiting for its next attempt (or in flight while a sender holds its lease).
-    Pending,
-    /// Accepted by the relay (or written to its `.eml` file).
-    Sent,
-    /// Refused for good (a 5xx answer), or given up after [`MAX_ATTEMPTS`].
-    Failed,
-    /// Skipped because the address bounces permanently (set by subscriber bookkeeping).
-    Quarantined,
-}
-
-impl DeliveryStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DeliveryStatus::Pending => "pending",
-            DeliveryStatus::Sent => "sent",
-            DeliveryStatus::Failed => "failed",
-            DeliveryStatus::Quarantined => "quarantined",
-        }
-    }
-
-    pub fn parse(value: &str) -> Result<Self, Invalid> {
-        match value {
-            "pending" => Ok(DeliveryStatus::Pending),
-            "sent" => Ok(DeliveryStatus::Sent),
-            "failed" => Ok(DeliveryStatus::Failed),
-            "quarantined" => Ok(DeliveryStatus::Quarantined),
-            other => Err(Invalid::new(format!("Unknown delivery status {other:?}."))),
         }
     }
 }
@@ -439,14 +400,8 @@ pub fn advance_fan_out(
     Ok(())
 }
 
-/// Takes up to `batch` deliveries that are due at `now` (pending, next
-/// attempt reached, no live lease) and leases them to `owner` until
-/// `now + lease`. A lease that ran out (its sender crashed) is taken over.
-///
-/// On PostgreSQL the rows are picked with `FOR UPDATE SKIP LOCKED`, so
-/// senders on several instances never wait for, nor get, each other's rows;
-/// on SQLite the `BEGIN IMMEDIATE` write transaction makes claimers take turns.
-#[tracing::instrument(skip_all, fields(owner, batch))]
+/// Takes up to `batch` deliveries that are due at `now` and leases them to
+/// `owner` until `now + lease` (the shared [`queue::claim`]).
 pub fn claim(
     conn: &mut DbConn,
     owner: &str,
@@ -454,179 +409,38 @@ pub fn claim(
     batch: i64,
     lease: Duration,
 ) -> Result<Vec<Delivery>, StoreError> {
-    let until = now + lease;
-    let mut claimed = conn.write_transaction(|conn| -> Result<_, StoreError> {
-        conn.commit_without_waiting_for_disk()?;
-        // The status is written out, not bound: a prepared statement's
-        // generic plan could not otherwise use the partial index of pending
-        // deliveries.
-        use diesel::sql_types::{BigInt, Text, Timestamp};
-        Ok(match conn {
-            DbConn::Postgres(c) => {
-                // Read the queue in index order, whatever the statistics say.
-                // They lag behind a large fan-out (a table of sent deliveries,
-                // or a new one, looks as if few were pending), and the planner
-                // then collects and sorts every pending delivery at each claim
-                // (36 ms for 68,000) instead of reading the first few.
-                diesel::connection::SimpleConnection::batch_execute(
-                    c,
-                    "SET LOCAL enable_sort = off; SET LOCAL enable_bitmapscan = off",
-                )?;
-                diesel::sql_query(
-                    "UPDATE deliveries SET lease_owner = $1, lease_until = $2 \
-                 WHERE id IN (SELECT id FROM deliveries WHERE status = 'pending' \
-                 AND next_attempt_at <= $3 AND (lease_until IS NULL OR lease_until < $3) \
-                 ORDER BY next_attempt_at, id LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING *",
-                )
-                .bind::<Text, _>(owner)
-                .bind::<Timestamp, _>(until)
-                .bind::<Timestamp, _>(now)
-                .bind::<BigInt, _>(batch)
-                .load::<Delivery>(c)?
-            }
-            DbConn::Sqlite(c) => diesel::sql_query(
-                "UPDATE deliveries SET lease_owner = ?, lease_until = ? \
-                 WHERE id IN (SELECT id FROM deliveries WHERE status = 'pending' \
-                 AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?) \
-                 ORDER BY next_attempt_at, id LIMIT ?) RETURNING *",
-            )
-            .bind::<Text, _>(owner)
-            .bind::<Timestamp, _>(until)
-            .bind::<Timestamp, _>(now)
-            .bind::<Timestamp, _>(now)
-            .bind::<BigInt, _>(batch)
-            .load::<Delivery>(c)?,
-        })
-    })?;
-    claimed.sort_by_key(|delivery| delivery.id);
-    Ok(claimed)
+    queue::claim(conn, owner, now, batch, lease)
 }
 
-/// Marks deliveries as accepted by the relay, in one statement.
-#[tracing::instrument(skip_all, fields(count = ids.len()))]
+/// Marks deliveries as accepted by the relay, a few hundred per statement.
 pub fn mark_sent(conn: &mut DbConn, ids: &[i64], at: NaiveDateTime) -> Result<usize, StoreError> {
-    use diesel::sql_types::{Array, BigInt, Timestamp};
-    if ids.is_empty() {
-        return Ok(0);
-    }
-    // The rows are found by id. The status test is written so that it does
-    // not match the partial index of pending deliveries: the planner, its
-    // statistics lagging behind a large fan-out, would otherwise read the
-    // whole queue for a batch (`+` on SQLite, a concatenation on PostgreSQL).
-    let mut marked = 0;
-    for chunk in ids.chunks(INSERT_BATCH) {
-        marked += match conn {
-            DbConn::Postgres(c) => diesel::sql_query(
-                "UPDATE deliveries SET status = 'sent', attempts = attempts + 1, sent_at = $1, \
-                 lease_owner = NULL, lease_until = NULL, last_error = NULL \
-                 WHERE id = ANY($2) AND status || '' = 'pending'",
-            )
-            .bind::<Timestamp, _>(at)
-            .bind::<Array<BigInt>, _>(chunk)
-            .execute(c)?,
-            DbConn::Sqlite(c) => {
-                let sql = format!(
-                    "UPDATE deliveries SET status = 'sent', attempts = attempts + 1, sent_at = ?, \
-                     lease_owner = NULL, lease_until = NULL, last_error = NULL \
-                     WHERE id IN ({}) AND +status = 'pending'",
-                    vec!["?"; chunk.len()].join(", ")
-                );
-                let mut query = diesel::sql_query(sql)
-                    .into_boxed::<diesel::sqlite::Sqlite>()
-                    .bind::<Timestamp, _>(at);
-                for id in chunk {
-                    query = query.bind::<BigInt, _>(*id);
-                }
-                query.execute(c)?
-            }
-        };
-    }
-    Ok(marked)
-}
-
-/// A failed attempt to send one delivery.
-#[derive(Debug, Clone)]
-pub struct FailedAttempt {
-    pub delivery_id: i64,
-    /// Attempts made before this one (from the claimed [`Delivery`]).
-    pub attempts_before: i32,
-    pub error: String,
-    /// The relay refused for good (5xx): no retry.
-    pub permanent: bool,
-}
-
-/// How long to wait before the next attempt after `failed_attempts` failures:
-/// 30 s, 1 min, 2 min, … capped at 1 h.
-pub fn backoff(failed_attempts: i32) -> Duration {
-    backoff_from(FIRST_BACKOFF_SECONDS, failed_attempts)
-}
-
-/// [`backoff`] with the first wait `first_seconds` (`retry_backoff_seconds`):
-/// doubling after each failure, capped at 1 h.
-pub fn backoff_from(first_seconds: i64, failed_attempts: i32) -> Duration {
-    let exponent = failed_attempts.saturating_sub(1).clamp(0, 20) as u32;
-    let seconds = first_seconds.max(1).saturating_mul(1_i64 << exponent);
-    Duration::seconds(seconds.min(MAX_BACKOFF_SECONDS))
+    queue::mark_sent(conn, &queue::EMAIL, ids, at)
 }
 
 /// Records a failed attempt: a permanent failure (or the last allowed
 /// attempt) makes the delivery `failed`; otherwise it stays `pending` with
-/// its next attempt pushed back by [`backoff`]. Returns the new status.
-#[tracing::instrument(skip_all, fields(delivery = failure.delivery_id, permanent = failure.permanent))]
+/// its next attempt pushed back, the first time by `first_backoff_seconds`
+/// (`retry_backoff_seconds`). Returns the new status.
 pub fn mark_failed(
-    conn: &mut DbConn,
-    failure: &FailedAttempt,
-    at: NaiveDateTime,
-) -> Result<DeliveryStatus, StoreError> {
-    mark_failed_with(conn, failure, at, FIRST_BACKOFF_SECONDS)
-}
-
-/// [`mark_failed`] with the first retry after `first_backoff_seconds`.
-pub fn mark_failed_with(
     conn: &mut DbConn,
     failure: &FailedAttempt,
     at: NaiveDateTime,
     first_backoff_seconds: i64,
 ) -> Result<DeliveryStatus, StoreError> {
-    use deliveries::dsl as d;
-    let attempts = failure.attempts_before.saturating_add(1);
-    let status = if failure.permanent || attempts >= MAX_ATTEMPTS {
-        DeliveryStatus::Failed
-    } else {
-        DeliveryStatus::Pending
-    };
-    let error: String = failure.error.chars().take(2000).collect();
-    on_backend!(conn, |c| diesel::update(
-        d::deliveries
-            .filter(d::id.eq(failure.delivery_id))
-            .filter(d::status.eq(DeliveryStatus::Pending.as_str()))
-    )
-    .set((
-        d::status.eq(status.as_str()),
-        d::attempts.eq(attempts),
-        d::next_attempt_at.eq(at + backoff_from(first_backoff_seconds, attempts)),
-        d::lease_owner.eq(None::<String>),
-        d::lease_until.eq(None::<NaiveDateTime>),
-        d::last_error.eq(Some(&error)),
-    ))
-    .execute(c))?;
-    Ok(status)
+    queue::mark_failed(conn, &queue::EMAIL, failure, at, first_backoff_seconds)
 }
 
 /// Gives claimed deliveries back without counting an attempt (a sender that
 /// stops before trying them).
 pub fn release(conn: &mut DbConn, owner: &str, ids: &[i64]) -> Result<usize, StoreError> {
-    use deliveries::dsl as d;
-    Ok(on_backend!(conn, |c| diesel::update(
-        d::deliveries
-            .filter(d::id.eq_any(ids))
-            .filter(d::lease_owner.eq(owner))
-    )
-    .set((
-        d::lease_owner.eq(None::<String>),
-        d::lease_until.eq(None::<NaiveDateTime>),
-    ))
-    .execute(c))?)
+    queue::release(conn, &queue::EMAIL, owner, ids)
+}
+
+impl queue::Queued for Delivery {
+    const QUEUE: &'static queue::Queue = &queue::EMAIL;
+    fn id(&self) -> i64 {
+        self.id
+    }
 }
 
 /// The notifications with these ids.
@@ -688,30 +502,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn retries_back_off_exponentially_up_to_an_hour() {
-        assert_eq!(backoff(1), Duration::seconds(30));
-        assert_eq!(backoff(2), Duration::seconds(60));
-        assert_eq!(backoff(3), Duration::seconds(120));
-        assert_eq!(backoff(8), Duration::seconds(3600));
-        assert_eq!(backoff(40), Duration::seconds(3600));
-        assert_eq!(backoff_from(1, 1), Duration::seconds(1));
-        assert_eq!(backoff_from(1, 4), Duration::seconds(8));
-        assert_eq!(backoff_from(0, 1), Duration::seconds(1));
-    }
-
-    #[test]
-    fn kinds_and_statuses_read_back_what_they_write() {
+    fn kinds_read_back_what_they_write() {
         assert_eq!(
             NotificationKind::parse(NotificationKind::Test.as_str()).unwrap(),
             NotificationKind::Test
         );
-        for status in [
-            DeliveryStatus::Pending,
-            DeliveryStatus::Sent,
-            DeliveryStatus::Failed,
-            DeliveryStatus::Quarantined,
-        ] {
-            assert_eq!(DeliveryStatus::parse(status.as_str()).unwrap(), status);
-        }
     }
 }

@@ -5,7 +5,9 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
-use crate::db::models::webhooks::{self, NewWebhook, WebhookDelivery, WebhookSummary};
+use crate::app;
+use crate::db::models::webhook_deliveries::{self, WebhookDelivery};
+use crate::db::models::webhooks::{self, NewWebhook, WebhookSummary};
 use crate::domain::role::Permission;
 use crate::domain::webhook::{parse_description, WebhookSecret, WebhookUrl};
 use crate::error::AppError;
@@ -184,22 +186,18 @@ pub async fn list(
     req: HttpRequest,
     staff: SignedIn,
     query: web::Query<ListQuery>,
-) -> HttpResponse {
-    let result = async {
-        staff.require(Permission::ManageComponents)?;
-        list_page(
-            &state,
-            &req,
-            &staff,
-            StatusCode::OK,
-            notice(query.done.as_deref()),
-            FormView::blank(),
-            None,
-        )
-        .await
-    }
-    .await;
-    html::page(&state, &req, Some(&staff.0), result)
+) -> Result<HttpResponse, AppError> {
+    staff.require(Permission::ManageComponents)?;
+    list_page(
+        &state,
+        &req,
+        &staff,
+        StatusCode::OK,
+        notice(query.done.as_deref()),
+        FormView::blank(),
+        None,
+    )
+    .await
 }
 
 /// Validates a registration (console or API); `generate` makes a secret.
@@ -236,73 +234,60 @@ pub async fn create(
     req: HttpRequest,
     staff: SignedIn,
     form: CsrfForm<WebhookForm>,
-) -> HttpResponse {
+) -> Result<HttpResponse, AppError> {
     let form = form.0;
-    let result = async {
-        staff.require(Permission::ManageComponents)?;
-        let events = (
-            form.incident_events.is_some(),
-            form.component_events.is_some(),
-            form.maintenance_events.is_some(),
-        );
-        let generate = form.generate.is_some();
-        let attempt = match new_webhook(
-            &form.url,
-            Some(form.secret.as_str()),
-            generate,
-            &form.description,
-            events,
-        ) {
-            Ok(new) => {
-                let actor = staff.0.email.clone();
-                let secret = new.secret.as_str().to_string();
-                state
-                    .db
-                    .run(move |conn| webhooks::create(conn, &actor, &new))
-                    .await
-                    .map(|created| (created, secret))
-                    .map_err(AppError::from)
-            }
-            Err(err) => Err(err),
-        };
-        match attempt {
-            Ok((created, secret)) if generate => {
-                list_page(
-                    &state,
-                    &req,
-                    &staff,
-                    StatusCode::CREATED,
-                    None,
-                    FormView::blank(),
-                    Some((created.url, secret)),
-                )
-                .await
-            }
-            Ok(_) => Ok(see_other("/admin/webhooks?done=created")),
-            Err(AppError::Invalid(message)) | Err(AppError::Conflict(message)) => {
-                list_page(
-                    &state,
-                    &req,
-                    &staff,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    None,
-                    FormView {
-                        url: form.url.clone(),
-                        description: form.description.clone(),
-                        incident_events: events.0,
-                        component_events: events.1,
-                        maintenance_events: events.2,
-                        error: Some(message),
-                    },
-                    None,
-                )
-                .await
-            }
-            Err(other) => Err(other),
+    staff.require(Permission::ManageComponents)?;
+    let events = (
+        form.incident_events.is_some(),
+        form.component_events.is_some(),
+        form.maintenance_events.is_some(),
+    );
+    let generate = form.generate.is_some();
+    let attempt = match new_webhook(
+        &form.url,
+        Some(form.secret.as_str()),
+        generate,
+        &form.description,
+        events,
+    ) {
+        Ok(new) => app::webhooks::create(&state, &staff.as_actor(), new).await,
+        Err(err) => Err(err),
+    };
+    match attempt {
+        Ok(created) if generate => {
+            list_page(
+                &state,
+                &req,
+                &staff,
+                StatusCode::CREATED,
+                None,
+                FormView::blank(),
+                Some((created.url, created.secret)),
+            )
+            .await
         }
+        Ok(_) => Ok(see_other("/admin/webhooks?done=created")),
+        Err(AppError::Invalid(message)) | Err(AppError::Conflict(message)) => {
+            list_page(
+                &state,
+                &req,
+                &staff,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                None,
+                FormView {
+                    url: form.url.clone(),
+                    description: form.description.clone(),
+                    incident_events: events.0,
+                    component_events: events.1,
+                    maintenance_events: events.2,
+                    error: Some(message),
+                },
+                None,
+            )
+            .await
+        }
+        Err(other) => Err(other),
     }
-    .await;
-    html::page(&state, &req, Some(&staff.0), result)
 }
 
 #[derive(Serialize)]
@@ -333,125 +318,129 @@ pub async fn show(
     req: HttpRequest,
     staff: SignedIn,
     id: web::Path<i64>,
-) -> HttpResponse {
+) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let result = async {
-        staff.require(Permission::ManageComponents)?;
-        let (webhook, deliveries) = state
-            .db
-            .run(move |conn| {
-                Ok((
-                    webhooks::get(conn, id)?,
-                    webhooks::deliveries_of(conn, id, RECENT_DELIVERIES)?,
-                ))
-            })
-            .await?;
-        let zone = state.settings.time_zone;
-        Ok(html::render(
-            &state,
-            &req,
-            Some(&staff.0),
-            StatusCode::OK,
-            "admin/webhook",
-            DetailPage {
-                title: format!("Webhook {}", webhook.url),
-                id: webhook.id,
-                url: webhook.url,
-                description: webhook.description,
-                enabled: webhook.disabled_at.is_none(),
-                deliveries: deliveries
-                    .into_iter()
-                    .map(|d| DeliveryRow {
-                        id: d.id,
-                        when: match d.status.as_str() {
-                            "pending" if d.attempts > 0 => {
-                                format!("next try {}", local(d.next_attempt_at, zone))
-                            }
-                            "sent" => {
-                                format!("sent {}", local(d.sent_at.unwrap_or(d.created_at), zone))
-                            }
-                            _ => String::new(),
-                        },
-                        event_type: d.event_type,
-                        status: d.status,
-                        attempts: d.attempts,
-                        status_code: d.last_status_code,
-                        error: d.last_error,
-                        created_at: local(d.created_at, zone),
-                    })
-                    .collect(),
-            },
-        ))
-    }
-    .await;
-    html::page(&state, &req, Some(&staff.0), result)
+    staff.require(Permission::ManageComponents)?;
+    let (webhook, deliveries) = state
+        .db
+        .run(move |conn| {
+            Ok((
+                webhooks::get(conn, id)?,
+                webhook_deliveries::of_webhook(conn, id, RECENT_DELIVERIES)?,
+            ))
+        })
+        .await?;
+    let zone = state.settings.time_zone;
+    Ok(html::render(
+        &state,
+        &req,
+        Some(&staff.0),
+        StatusCode::OK,
+        "admin/webhook",
+        DetailPage {
+            title: format!("Webhook {}", webhook.url),
+            id: webhook.id,
+            url: webhook.url,
+            description: webhook.description,
+            enabled: webhook.disabled_at.is_none(),
+            deliveries: deliveries
+                .into_iter()
+                .map(|d| DeliveryRow {
+                    id: d.id,
+                    when: match d.status.as_str() {
+                        "pending" if d.attempts > 0 => {
+                            format!("next try {}", local(d.next_attempt_at, zone))
+                        }
+                        "sent" => {
+                            format!("sent {}", local(d.sent_at.unwrap_or(d.created_at), zone))
+                        }
+                        _ => String::new(),
+                    },
+                    event_type: d.event_type,
+                    status: d.status,
+                    attempts: d.attempts,
+                    status_code: d.last_status_code,
+                    error: d.last_error,
+                    created_at: local(d.created_at, zone),
+                })
+                .collect(),
+        },
+    ))
+}
+
+/// What the buttons on a webhook's row do.
+#[derive(Clone, Copy)]
+enum Action {
+    Disable,
+    Enable,
+    Delete,
+    Test,
 }
 
 async fn act(
     state: &AppState,
-    req: &HttpRequest,
     staff: &SignedIn,
     id: i64,
-    action: &'static str,
-) -> HttpResponse {
-    let result = async {
-        staff.require(Permission::ManageComponents)?;
-        let actor = staff.0.email.clone();
-        state
-            .db
-            .run(move |conn| match action {
-                "disabled" => webhooks::set_enabled(conn, &actor, id, false).map(|_| ()),
-                "enabled" => webhooks::set_enabled(conn, &actor, id, true).map(|_| ()),
-                "deleted" => webhooks::delete(conn, &actor, id).map(|_| ()),
-                _ => webhooks::enqueue_test(conn, &actor, id).map(|_| ()),
-            })
-            .await?;
-        Ok(see_other(&format!("/admin/webhooks?done={action}")))
-    }
-    .await;
-    html::page(state, req, Some(&staff.0), result)
+    action: Action,
+) -> Result<HttpResponse, AppError> {
+    let actor = staff.as_actor();
+    let done = match action {
+        Action::Disable => {
+            app::webhooks::set_enabled(state, &actor, id, false).await?;
+            "disabled"
+        }
+        Action::Enable => {
+            app::webhooks::set_enabled(state, &actor, id, true).await?;
+            "enabled"
+        }
+        Action::Delete => {
+            app::webhooks::delete(state, &actor, id).await?;
+            "deleted"
+        }
+        Action::Test => {
+            app::webhooks::send_test(state, &actor, id).await?;
+            "test"
+        }
+    };
+    Ok(see_other(&format!("/admin/webhooks?done={done}")))
 }
 
 /// `POST /admin/webhooks/{id}/disable`
 pub async fn disable(
     state: web::Data<AppState>,
-    req: HttpRequest,
     staff: SignedIn,
     id: web::Path<i64>,
     _form: CsrfForm<NoFields>,
-) -> HttpResponse {
-    act(&state, &req, &staff, id.into_inner(), "disabled").await
+) -> Result<HttpResponse, AppError> {
+    act(&state, &staff, id.into_inner(), Action::Disable).await
 }
 
 /// `POST /admin/webhooks/{id}/enable`
 pub async fn enable(
     state: web::Data<AppState>,
-    req: HttpRequest,
     staff: SignedIn,
     id: web::Path<i64>,
     _form: CsrfForm<NoFields>,
-) -> HttpResponse {
-    act(&state, &req, &staff, id.into_inner(), "enabled").await
+) -> Result<HttpResponse, AppError> {
+    act(&state, &staff, id.into_inner(), Action::Enable).await
 }
 
 /// `POST /admin/webhooks/{id}/delete`
 pub async fn delete(
     state: web::Data<AppState>,
-    req: HttpRequest,
     staff: SignedIn,
     id: web::Path<i64>,
     _form: CsrfForm<NoFields>,
-) -> HttpResponse {
-    act(&state, &req, &staff, id.into_inner(), "deleted").await
+) -> Result<HttpResponse, AppError> {
+    act(&state, &staff, id.into_inner(), Action::Delete).await
 }
 
 /// `POST /admin/webhooks/{id}/test`
 pub async fn test(
     state: web::Data<AppState>,
-    req: HttpRequest,
     staff: SignedIn,
     id: web::Path<i64>,
     _form: CsrfForm<NoFields>,
-) -> HttpResponse {
-    act(&state, &req, &staff, id.into_inner(), "test").await
+) -> Result<HttpResponse, AppError> {
+    act(&state, &staff, id.into_inner(), Action::Test).await
 }

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::ErrorBody;
+use crate::app;
 use crate::db::models::webhooks::{self, Webhook, WebhookSummary};
 use crate::domain::role::Permission;
 use crate::domain::webhook::EventCategory;
@@ -157,12 +158,8 @@ pub async fn create(
         &input.description,
         events,
     )?;
-    let secret = new.secret.as_str().to_string();
-    let actor = caller.actor();
-    let created = state
-        .db
-        .run(move |conn| webhooks::create(conn, &actor, &new))
-        .await?;
+    let created = app::webhooks::create(&state, &caller.as_actor(), new).await?;
+    let secret = created.secret.clone();
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/webhooks/{}", created.id)))
         .json(WebhookCreated {
@@ -179,12 +176,6 @@ pub async fn delete(
     caller: ApiCaller,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    caller.require(Permission::ManageComponents)?;
-    let actor = caller.actor();
-    let id = id.into_inner();
-    state
-        .db
-        .run(move |conn| webhooks::delete(conn, &actor, id))
-        .await?;
+    app::webhooks::delete(&state, &caller.as_actor(), id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }

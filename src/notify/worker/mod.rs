@@ -12,29 +12,28 @@
 //! steps lock the notification they work on, and claims skip rows another
 //! sender holds (`FOR UPDATE SKIP LOCKED`).
 
-use std::collections::HashMap;
+mod recording;
+mod render;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDateTime;
-use serde_json::{Map, Value};
 
 use super::email::EmailTemplates;
-use super::links::{self, Links};
-use crate::db::models::outbox::{self, DeliveryStatus, FailedAttempt, NotificationKind};
-use super::sender::{message_domain, Content, Mailer, OutgoingEmail, SendError, SendOutcome};
-use super::stencil::{self, Stencil};
+use super::sender::{message_domain, Mailer, OutgoingEmail, SendError, SendOutcome};
 use crate::config::Settings;
-use crate::db::models::subscribers;
+use crate::db::models::{outbox, subscribers};
 use crate::db::{Db, StoreError};
 use crate::domain::token::random_secret;
+use recording::Recording;
 
 /// How often an idle worker looks for due deliveries.
 pub const POLL_INTERVAL: Duration = Duration::from_secs(1);
 /// How long a claim holds its deliveries by default (the setting
 /// `delivery_lease_seconds` overrides it); a sender that crashed gives them
 /// back when it runs out.
-pub const LEASE_SECONDS: i64 = 120;
+pub use crate::db::queue::LEASE_SECONDS;
 /// Deliveries claimed per SMTP connection in one batch.
 pub const PER_CONNECTION: usize = 50;
 
@@ -45,16 +44,6 @@ struct Prepared {
     emails: Vec<OutgoingEmail>,
     /// Deliveries that could not be rendered.
     failures: Vec<(i64, SendError)>,
-}
-
-/// What every recipient of one notification in a batch shares.
-struct Shared {
-    kind: NotificationKind,
-    /// The payload, with the subscriber page's links for subscriber emails.
-    data: Map<String, Value>,
-    stencil: Option<Arc<Stencil>>,
-    /// The stencil has been checked against a full rendering.
-    checked: bool,
 }
 
 /// What one batch did.
@@ -244,186 +233,7 @@ impl Worker {
         if claimed.is_empty() {
             return Ok(None);
         }
-        let mut notification_ids: Vec<i64> = claimed.iter().map(|d| d.notification_id).collect();
-        notification_ids.sort_unstable();
-        notification_ids.dedup();
-        let notifications: HashMap<i64, (Result<NotificationKind, String>, Value, String)> = self
-            .db
-            .run(move |conn| outbox::notifications_by_id(conn, &notification_ids))
-            .await?
-            .into_iter()
-            .map(|n| {
-                let kind = NotificationKind::parse(&n.kind).map_err(|e| e.to_string());
-                let payload = serde_json::from_str(&n.payload_json).unwrap_or(Value::Null);
-                (n.id, (kind, payload, n.audience))
-            })
-            .collect();
-        // Subscriber emails get their recipient's links.
-        let mut wanted: HashMap<i64, (NotificationKind, String, Vec<String>)> = HashMap::new();
-        for delivery in &claimed {
-            if let Some((Ok(kind), _, audience)) = notifications.get(&delivery.notification_id) {
-                if kind.to_subscribers() {
-                    wanted
-                        .entry(delivery.notification_id)
-                        .or_insert_with(|| (*kind, audience.clone(), Vec::new()))
-                        .2
-                        .push(delivery.recipient.clone());
-                }
-            }
-        }
-        let settings = self.links.clone();
-        let personal: HashMap<(i64, String), Result<Links, String>> = if wanted.is_empty() {
-            HashMap::new()
-        } else {
-            self.db
-                .run(move |conn| {
-                    let mut out = HashMap::new();
-                    for (id, (kind, audience, recipients)) in wanted {
-                        let links =
-                            links::personalise(conn, &settings, kind, &audience, &recipients)?;
-                        out.extend(links.into_iter().map(|(to, links)| ((id, to), links)));
-                    }
-                    Ok::<_, StoreError>(out)
-                })
-                .await?
-        };
-
-        let mut shared: HashMap<i64, Shared> = HashMap::new();
-        let mut emails = Vec::with_capacity(claimed.len());
-        let mut failures = Vec::new();
-        for (so_far, delivery) in claimed.iter().enumerate() {
-            // The batch on the wire shares this thread: let its connections
-            // answer the relay between a few emails (a full rendering takes
-            // a while) rather than after the whole batch.
-            if so_far % 8 == 7 {
-                tokio::task::yield_now().await;
-            }
-            let id = delivery.notification_id;
-            let prepared = match notifications.get(&id) {
-                Some((Ok(kind), Value::Object(payload), audience)) => {
-                    let shared = shared
-                        .entry(id)
-                        .or_insert_with(|| self.shared(*kind, payload, audience));
-                    let links = match personal.get(&(id, delivery.recipient.clone())) {
-                        Some(Err(reason)) => Err(SendError::Permanent(reason.clone())),
-                        found => Ok(found.and_then(|links| links.as_ref().ok()).cloned()),
-                    };
-                    links.and_then(|links| self.content(shared, &delivery.recipient, links))
-                }
-                Some((Err(unknown), _, _)) => Err(SendError::Transient(unknown.clone())),
-                _ => Err(SendError::Permanent(format!(
-                    "notification {id} has no payload to render"
-                ))),
-            };
-            match prepared {
-                Ok(content) => emails.push(OutgoingEmail {
-                    delivery_id: delivery.id,
-                    message_id: delivery.message_id.clone(),
-                    to: delivery.recipient.clone(),
-                    content,
-                }),
-                Err(error) => {
-                    tracing::error!(delivery = delivery.id, %error, "cannot render an email");
-                    failures.push((delivery.id, error));
-                }
-            }
-        }
-        Ok(Some(Prepared {
-            started,
-            claimed,
-            emails,
-            failures,
-        }))
-    }
-
-    /// What every recipient of one notification in a batch shares: its
-    /// template data and, when it can be made, its stencil.
-    fn shared(
-        &self,
-        kind: NotificationKind,
-        payload: &Map<String, Value>,
-        audience: &str,
-    ) -> Shared {
-        let mut data = payload.clone();
-        if kind.to_subscribers() {
-            data.extend(links::shared_data(
-                &self.links,
-                audience,
-                &Value::Object(payload.clone()),
-            ));
-        }
-        let stencil = Stencil::new(
-            &self.templates,
-            kind,
-            data.clone(),
-            kind.to_subscribers(),
-            kind.is_bulletin(),
-            self.mailer.from(),
-        );
-        let stencil = match stencil {
-            Ok(stencil) => Some(Arc::new(stencil)),
-            Err(error) => {
-                tracing::info!(kind = kind.as_str(), error = %format!("{error:#}"), "rendering each email in full");
-                None
-            }
-        };
-        Shared {
-            kind,
-            data,
-            stencil,
-            checked: false,
-        }
-    }
-
-    /// One recipient's email: the notification's stencil when it fits
-    /// them, a rendering of its own otherwise. The first use of a stencil
-    /// is checked against a full rendering (a template that transforms a
-    /// personal value gives something else; the notification's emails are
-    /// then rendered in full).
-    fn content(
-        &self,
-        shared: &mut Shared,
-        recipient: &str,
-        links: Option<Links>,
-    ) -> Result<Content, SendError> {
-        let kind = shared.kind;
-        let full = |data: &Map<String, Value>, links: &Option<Links>| {
-            let mut data = data.clone();
-            data.insert("recipient".into(), Value::String(recipient.to_string()));
-            if let Some(links) = links {
-                data.extend(links.data());
-            }
-            self.templates
-                .render_value(kind, Value::Object(data))
-                .map_err(|e| SendError::Transient(format!("{e:#}")))
-        };
-        let fits = links.is_some() == kind.to_subscribers() && stencil::fits(recipient);
-        if let Some(stencil) = shared.stencil.clone().filter(|_| fits) {
-            if !shared.checked {
-                shared.checked = true;
-                let values = stencil::Values {
-                    recipient,
-                    message_id: "",
-                    links: links.as_ref(),
-                };
-                if full(&shared.data, &links)? != stencil.rendered_for(&values) {
-                    tracing::info!(
-                        kind = kind.as_str(),
-                        "a template transforms a personal value: rendering each email in full"
-                    );
-                    shared.stencil = None;
-                }
-            }
-            if shared.stencil.is_some() {
-                return Ok(Content::Stencil { stencil, links });
-            }
-        }
-        let email = full(&shared.data, &links)?;
-        let headers = match &links {
-            Some(links) if kind.is_bulletin() => links.list_unsubscribe_headers(),
-            _ => Vec::new(),
-        };
-        Ok(Content::Rendered { email, headers })
+        self.render(started, claimed).await.map(Some)
     }
 
     /// Records what happened to a sent batch, in one write transaction.
@@ -513,118 +323,6 @@ impl Worker {
                 this.wake.sender(POLL_INTERVAL).await;
             }
         }
-    }
-}
-
-/// What happened to a sent batch, ready to be written.
-struct Recording {
-    started: Instant,
-    claimed: usize,
-    sent: Vec<i64>,
-    failed_attempts: Vec<FailedAttempt>,
-    /// Refused for good by the relay (5xx): counts as a bounce.
-    bounced: std::collections::HashSet<i64>,
-    at: NaiveDateTime,
-}
-
-impl Recording {
-    fn of(batch: Prepared, outcomes: Vec<SendOutcome>, now: NaiveDateTime) -> Recording {
-        let Prepared {
-            started,
-            claimed,
-            mut failures,
-            ..
-        } = batch;
-        let attempts: HashMap<i64, i32> = claimed.iter().map(|d| (d.id, d.attempts)).collect();
-        let mut sent = Vec::new();
-        let mut bounced = std::collections::HashSet::new();
-        for outcome in outcomes {
-            match outcome.result {
-                Ok(()) => sent.push(outcome.delivery_id),
-                Err(error) => {
-                    if error.is_permanent() {
-                        bounced.insert(outcome.delivery_id);
-                    }
-                    failures.push((outcome.delivery_id, error))
-                }
-            }
-        }
-        // In id order, so bounce bookkeeping is the same whatever order the
-        // connections answered in.
-        failures.sort_by_key(|(id, _)| *id);
-        let failed_attempts: Vec<FailedAttempt> = failures
-            .into_iter()
-            .map(|(delivery_id, error)| FailedAttempt {
-                delivery_id,
-                attempts_before: attempts.get(&delivery_id).copied().unwrap_or(0),
-                permanent: error.is_permanent(),
-                error: error.to_string(),
-            })
-            .collect();
-        for failure in &failed_attempts {
-            tracing::warn!(
-                delivery = failure.delivery_id,
-                permanent = failure.permanent,
-                error = %failure.error,
-                "an email was not sent"
-            );
-        }
-        Recording {
-            started,
-            claimed: claimed.len(),
-            sent,
-            failed_attempts,
-            bounced,
-            at: now.max(crate::db::now()),
-        }
-    }
-
-    /// Writes it (inside the caller's transaction); returns how many
-    /// deliveries will be retried and how many failed for good.
-    fn apply(
-        &self,
-        conn: &mut crate::db::DbConn,
-        (first_backoff, threshold): (i64, i32),
-    ) -> Result<(usize, usize), StoreError> {
-        outbox::mark_sent(conn, &self.sent, self.at)?;
-        let (mut retrying, mut failed) = (0, 0);
-        for failure in &self.failed_attempts {
-            match outbox::mark_failed_with(conn, failure, self.at, first_backoff)? {
-                DeliveryStatus::Failed => {
-                    failed += 1;
-                    if self.bounced.contains(&failure.delivery_id) {
-                        crate::db::models::subscriber_admin::record_bounce(
-                            conn,
-                            failure.delivery_id,
-                            threshold,
-                        )?;
-                    }
-                }
-                _ => retrying += 1,
-            }
-        }
-        Ok((retrying, failed))
-    }
-
-    /// The batch's report, logged.
-    fn report(&self, (retrying, failed): (usize, usize)) -> BatchReport {
-        let report = BatchReport {
-            claimed: self.claimed,
-            sent: self.sent.len(),
-            retrying,
-            failed,
-        };
-        let elapsed = self.started.elapsed();
-        tracing::info!(
-            claimed = report.claimed,
-            sent = report.sent,
-            retrying = report.retrying,
-            failed = report.failed,
-            elapsed_ms = elapsed.as_millis() as u64,
-            per_second = (report.sent as f64 / elapsed.as_secs_f64().max(1e-6)).round(),
-            "email batch done"
-        );
-        report
     }
 }
 

@@ -55,7 +55,10 @@ pub fn configure(settings: &Arc<Settings>) {
     let _ = SITE.set(settings.clone());
 }
 
-/// Transitional: the settings remembered by [`configure`].
+/// Transitional: the settings remembered by [`configure`]. Only the test
+/// event (`db::models::webhooks::enqueue_test`, moving to the application
+/// layer in its own change) still reads them; this, [`SITE`] and
+/// [`configure`] go with it.
 pub fn site() -> Arc<Settings> {
     SITE.get_or_init(|| {
         Arc::new(
@@ -154,12 +157,6 @@ pub fn maintenance_payload_for(
         crate::render::maintenance::statuspage_json(m, &settings.page_id, settings),
     );
     Value::Object(body)
-}
-
-/// [`maintenance_payload_for`] with the process-wide settings, for the
-/// maintenance writes not yet moved onto the application layer.
-pub fn maintenance_payload(event: Event, banner: &PageStatus, m: &MaintenanceWithDetails) -> Value {
-    maintenance_payload_for(&site(), event, banner, m)
 }
 
 /// The body of "send a test event".

@@ -140,7 +140,7 @@ impl Application {
         .run();
 
         spawn_revision_poller(state.clone());
-        crate::scheduler::spawn(state.clone());
+        crate::app::scheduler::spawn(state.app.clone());
         crate::notify::worker::spawn(&settings, db.clone(), state.wake.clone())?;
         crate::notify::webhook::spawn(&settings, db.clone())?;
 

@@ -1,9 +1,8 @@
 //! Webhook subscriptions and their outbox (`webhook_deliveries`).
 //!
 //! The hook functions ([`incident_posted`], [`incident_edited`],
-//! [`component_changed`], [`maintenance_created`], [`maintenance_edited`],
-//! [`maintenance_moved`]) are called by the incident, component and
-//! maintenance writes inside their own write transaction: one delivery per
+//! [`component_changed`]) are called by the incident and component writes
+//! inside their own write transaction: one delivery per
 //! enabled webhook that chose the event's category is written if and only
 //! if the change is, with its body rendered there and then (so the page
 //! status in it is the banner right after the change, and every retry sends
@@ -19,10 +18,9 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::components;
-use super::{audit, incidents, maintenances};
+use super::{audit, incidents};
 use crate::db::schema::{webhook_deliveries, webhooks};
 use crate::db::{now, DbConn, StoreError};
-use crate::domain::maintenance::MaintenanceStatus;
 use crate::domain::page_status::{page_status_with_incidents, PageStatus};
 use crate::domain::status::{Audience, ComponentStatus};
 use crate::domain::webhook::{Event, EventCategory, WebhookSecret, WebhookUrl, MAX_ATTEMPTS};
@@ -363,48 +361,6 @@ pub fn page_banner(conn: &mut DbConn) -> Result<PageStatus, StoreError> {
         }
     }
     Ok(page_status_with_incidents(&statuses, &impacts))
-}
-
-/// After a maintenance was scheduled.
-pub fn maintenance_created(conn: &mut DbConn, id: i64) -> Result<(), StoreError> {
-    send_maintenance(conn, id, Event::MaintenanceCreated)
-}
-
-/// After a maintenance was edited.
-pub fn maintenance_edited(conn: &mut DbConn, id: i64) -> Result<(), StoreError> {
-    send_maintenance(conn, id, Event::MaintenanceUpdated)
-}
-
-/// After an update on a maintenance, by a person or the scheduler: `to` is
-/// the status it was moved to (a completed recurring one may already be
-/// scheduled again for its next window).
-pub fn maintenance_moved(
-    conn: &mut DbConn,
-    id: i64,
-    from: MaintenanceStatus,
-    to: MaintenanceStatus,
-) -> Result<(), StoreError> {
-    let event = match to {
-        MaintenanceStatus::InProgress if from != to => Event::MaintenanceStarted,
-        MaintenanceStatus::Completed if from != to => Event::MaintenanceCompleted,
-        _ => Event::MaintenanceUpdated,
-    };
-    send_maintenance(conn, id, event)
-}
-
-fn send_maintenance(conn: &mut DbConn, id: i64, event: Event) -> Result<(), StoreError> {
-    let targets = subscribed(conn, EventCategory::Maintenance)?;
-    if targets.is_empty() {
-        return Ok(());
-    }
-    let m = maintenances::get(conn, id)?;
-    if !crate::render::maintenance::visible_to(&m, Audience::External) {
-        return Ok(());
-    }
-    let banner = page_banner(conn)?;
-    let body = payload::maintenance_payload(event, &banner, &m);
-    insert_deliveries(conn, &targets, event, &body)?;
-    Ok(())
 }
 
 // ---- the sender's side ----

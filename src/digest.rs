@@ -23,7 +23,6 @@ use crate::domain::metrics::{check_sla, recurrences, IncidentMetrics};
 use crate::domain::status::Audience;
 use crate::db::models::outbox::{NewNotification, NotificationKind};
 use crate::notify::sender::message_domain;
-use crate::web::state::AppState;
 
 /// `created_by` of the digests the schedule sends.
 pub const SCHEDULER: &str = "scheduler";
@@ -203,7 +202,10 @@ pub fn manual_key(period: Period, now: NaiveDateTime) -> String {
 /// Returns the notification id when this call queued it. Running it again
 /// in the same period, here or on another instance, does nothing.
 #[tracing::instrument(skip_all, fields(now = %now))]
-pub async fn run_due(state: &AppState, now: NaiveDateTime) -> Result<Option<i64>, StoreError> {
+pub async fn run_due(
+    state: &crate::app::Context,
+    now: NaiveDateTime,
+) -> Result<Option<i64>, StoreError> {
     let settings = &state.settings;
     let Some(schedule) = settings.digest_schedule.as_ref() else {
         return Ok(None);

@@ -21,8 +21,6 @@ pub mod error;
 pub mod notify;
 /// Handlebars registries, Statuspage JSON views and the in-memory page snapshots.
 pub mod render;
-/// The maintenance scheduler: starts and ends maintenance windows on a timer.
-pub mod scheduler;
 /// Logs (tracing).
 pub mod telemetry;
 /// The actix-web application: public pages, console, APIs.

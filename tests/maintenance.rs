@@ -4,9 +4,9 @@
 use chrono::NaiveDateTime;
 use reqwest::Method;
 use serde_json::{json, Value};
+use sitrep::app::scheduler::run_due;
 use sitrep::db::models::{audit, components, maintenances};
 use sitrep::domain::role::Role;
-use sitrep::scheduler::run_due;
 
 use crate::helpers::*;
 

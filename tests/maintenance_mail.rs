@@ -8,8 +8,8 @@ use std::time::Duration;
 use chrono::NaiveDateTime;
 use reqwest::Method;
 use serde_json::{json, Value};
+use sitrep::app::scheduler::run_due;
 use sitrep::domain::role::Role;
-use sitrep::scheduler::run_due;
 use tempfile::TempDir;
 
 use crate::helpers::*;

@@ -257,7 +257,7 @@ async fn events_are_signed_shaped_like_statuspage_and_never_carry_internal_thing
         )
         .await;
     assert_eq!(
-        sitrep::scheduler::run_due(&app.app_state, start + Duration::seconds(1))
+        sitrep::app::scheduler::run_due(&app.app_state, start + Duration::seconds(1))
             .await
             .unwrap(),
         1
@@ -273,14 +273,14 @@ async fn events_are_signed_shaped_like_statuspage_and_never_carry_internal_thing
     )
     .await;
     assert!(
-        sitrep::scheduler::run_due(&app.app_state, start + Duration::minutes(30))
+        sitrep::app::scheduler::run_due(&app.app_state, start + Duration::minutes(30))
             .await
             .unwrap()
             >= 1
     );
     // The scheduler ends the public one: its component gets its status back.
     assert_eq!(
-        sitrep::scheduler::run_due(&app.app_state, start + Duration::hours(2))
+        sitrep::app::scheduler::run_due(&app.app_state, start + Duration::hours(2))
             .await
             .unwrap(),
         1

@@ -16,13 +16,12 @@
 //! ([`crate::domain::webhook::signature`]).
 
 use std::collections::HashMap;
-use std::sync::{Arc, OnceLock};
 use std::time::Duration as StdDuration;
 
 use chrono::NaiveDateTime;
 use serde_json::{json, Value};
 
-use crate::config::{RawSettings, Settings};
+use crate::config::Settings;
 use crate::db::models::components::Component;
 use crate::db::models::incidents::IncidentWithUpdates;
 use crate::db::models::maintenances::MaintenanceWithDetails;
@@ -45,25 +44,6 @@ pub use crate::db::queue::LEASE_SECONDS;
 pub const BATCH: i64 = 20;
 /// The most of a receiver's answer kept for the console.
 const ANSWER_CHARS: usize = 300;
-
-static SITE: OnceLock<Arc<Settings>> = OnceLock::new();
-
-/// Remembers the site's settings (page id, base URL) for the bodies that
-/// model code writes inside its transactions, where no settings are at hand.
-/// The first call in a process wins, like [`super::links::configure`].
-pub fn configure(settings: &Arc<Settings>) {
-    let _ = SITE.set(settings.clone());
-}
-
-/// Transitional: the settings remembered by [`configure`].
-pub fn site() -> Arc<Settings> {
-    SITE.get_or_init(|| {
-        Arc::new(
-            Settings::validate(RawSettings::default()).expect("the default settings are valid"),
-        )
-    })
-    .clone()
-}
 
 fn envelope(
     event: Event,
@@ -149,12 +129,6 @@ pub fn maintenance_payload_for(
         crate::render::maintenance::statuspage_json(m, &settings.page_id, settings),
     );
     Value::Object(body)
-}
-
-/// [`maintenance_payload_for`] with the process-wide settings, for the
-/// maintenance writes not yet moved onto the application layer.
-pub fn maintenance_payload(event: Event, banner: &PageStatus, m: &MaintenanceWithDetails) -> Value {
-    maintenance_payload_for(&site(), event, banner, m)
 }
 
 /// The body of "send a test event".

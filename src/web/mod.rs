@@ -42,7 +42,6 @@ impl Application {
     /// the listener and starts the revision poller.
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
         let settings = Arc::new(settings);
-        crate::notify::webhook::configure(&settings);
         let app = crate::app::Context::open(settings.clone()).await?;
         let db = app.db.clone();
         let state = AppState {
@@ -75,7 +74,7 @@ impl Application {
         .run();
 
         spawn_revision_poller(state.clone());
-        crate::scheduler::spawn(state.clone());
+        crate::app::scheduler::spawn(state.app.clone());
         crate::notify::worker::spawn(&settings, db.clone(), state.wake.clone())?;
         crate::notify::webhook::spawn(&settings, db.clone())?;
 

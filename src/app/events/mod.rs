@@ -10,13 +10,16 @@
 //! Adding a channel (chat, escalation nudges) means adding one consumer
 //! module and one line in [`record`]; no storage code changes.
 
+pub mod maintenance_mail;
 pub mod subscriber_mail;
 pub mod webhooks;
 
 use crate::db::models::components::Component;
 use crate::db::models::incidents::{Incident, IncidentUpdate};
+use crate::db::models::maintenances::Maintenance;
 use crate::db::StoreError;
-use crate::domain::maintenance::MaintenanceStatus;
+use crate::domain::maintenance::{MaintenanceStatus, Window};
+use maintenance_mail::MaintenanceEvent;
 
 use super::Tx;
 
@@ -49,6 +52,21 @@ pub enum Event<'a> {
         id: i64,
         from: MaintenanceStatus,
         to: MaintenanceStatus,
+    },
+    /// Subscribers are to hear of a maintenance (scheduled, a reminder,
+    /// started, completed), unless it is silent (`maintenance.notify`).
+    MaintenanceAnnounced {
+        maintenance: &'a Maintenance,
+        /// Its components, each audience hears of those it sees.
+        components: &'a [Component],
+        mail: MaintenanceEvent,
+        /// The window the email is about (for a completed recurring one,
+        /// the window that just ended).
+        window: Window,
+        /// For a recurring one that completed a window: the next one.
+        next: Option<Window>,
+        /// The update's Markdown.
+        text: &'a str,
     },
 }
 

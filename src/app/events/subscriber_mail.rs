@@ -6,13 +6,42 @@
 //! subscribers: the worker's fan-out step adds one delivery per matching
 //! subscriber afterwards (see `notify::worker`).
 
+use crate::db::models::components::Component;
 use crate::db::models::outbox::{self, NewNotification, NotificationKind};
 use crate::db::StoreError;
 use crate::domain::status::Audience;
+use crate::render::markdown::to_safe_html;
 
+use super::maintenance_mail::MaintenanceMail;
 use super::{Event, Tx};
 
 pub(super) fn on(tx: &mut Tx<'_>, event: &Event<'_>) -> Result<(), StoreError> {
+    if let Event::MaintenanceAnnounced {
+        maintenance,
+        components,
+        mail,
+        window,
+        next,
+        text,
+    } = *event
+    {
+        if !maintenance.notify {
+            return Ok(());
+        }
+        let html = to_safe_html(text);
+        let announced = MaintenanceMail {
+            id: maintenance.id,
+            name: &maintenance.name,
+            event: mail,
+            window,
+            next,
+            recurring: maintenance.rrule.is_some(),
+            text,
+            html: &html,
+            components: Vec::new(),
+        };
+        return maintenance_announced(tx, announced, components);
+    }
     if let Event::IncidentUpdatePosted { incident, update } = event {
         if !update.notify {
             return Ok(());
@@ -53,6 +82,39 @@ pub(super) fn on(tx: &mut Tx<'_>, event: &Event<'_>) -> Result<(), StoreError> {
                 payload,
             )?;
         }
+    }
+    Ok(())
+}
+
+/// One notification per audience: internal subscribers hear of every
+/// maintenance; external ones of those customers see (no components, or at
+/// least one external one), with only the external components named.
+fn maintenance_announced(
+    tx: &mut Tx<'_>,
+    mail: MaintenanceMail<'_>,
+    linked: &[Component],
+) -> Result<(), StoreError> {
+    for audience in [Audience::External, Audience::Internal] {
+        let seen: Vec<&Component> = linked
+            .iter()
+            .filter(|c| c.audience.visible_to(audience))
+            .collect();
+        if !linked.is_empty() && seen.is_empty() {
+            continue;
+        }
+        let mail = MaintenanceMail {
+            components: seen.iter().map(|c| c.name.clone()).collect(),
+            ..mail.clone()
+        };
+        let ids: Vec<i64> = seen.iter().map(|c| c.id).collect();
+        queue(
+            tx,
+            mail.event.kind(),
+            audience,
+            &ids,
+            mail.subject(),
+            mail.payload(),
+        )?;
     }
     Ok(())
 }

@@ -31,6 +31,7 @@ pub(super) fn on(tx: &mut Tx<'_>, event: &Event<'_>) -> Result<(), StoreError> {
             };
             maintenance(tx, id, event)
         }
+        Event::MaintenanceAnnounced { .. } => Ok(()),
     }
 }
 

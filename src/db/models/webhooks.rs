@@ -3,26 +3,21 @@
 //! webhooks of a category, the customers' banner). Their outbox is
 //! [`super::webhook_deliveries`].
 //!
-//! The maintenance hooks below ([`maintenance_created`],
-//! [`maintenance_edited`], [`maintenance_moved`]) are called by the
-//! maintenance writes inside their own write transaction: one delivery per
-//! enabled webhook that chose maintenance is written if and only if the
-//! change is. Customers' view only: internal-only maintenance never goes out.
+//! The webhook channel of the application layer (`app::events`) decides
+//! what to send and writes the deliveries inside the change's transaction.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
 use super::components;
-use super::{incidents, maintenances};
+use super::incidents;
 use crate::db::queue::DeliveryStatus;
 use crate::db::schema::{webhook_deliveries, webhooks};
 use crate::db::{now, DbConn, StoreError};
-use crate::domain::maintenance::MaintenanceStatus;
 use crate::domain::page_status::{page_status_with_incidents, PageStatus};
 use crate::domain::status::{Audience, ComponentStatus};
-use crate::domain::webhook::{Event, EventCategory, WebhookSecret, WebhookUrl};
-use crate::notify::webhook as payload;
+use crate::domain::webhook::{EventCategory, WebhookSecret, WebhookUrl};
 use crate::on_backend;
 
 pub use super::webhook_deliveries::{insert as insert_deliveries, WebhookDelivery};
@@ -234,44 +229,3 @@ pub fn page_banner(conn: &mut DbConn) -> Result<PageStatus, StoreError> {
     Ok(page_status_with_incidents(&statuses, &impacts))
 }
 
-/// After a maintenance was scheduled.
-pub fn maintenance_created(conn: &mut DbConn, id: i64) -> Result<(), StoreError> {
-    send_maintenance(conn, id, Event::MaintenanceCreated)
-}
-
-/// After a maintenance was edited.
-pub fn maintenance_edited(conn: &mut DbConn, id: i64) -> Result<(), StoreError> {
-    send_maintenance(conn, id, Event::MaintenanceUpdated)
-}
-
-/// After an update on a maintenance, by a person or the scheduler: `to` is
-/// the status it was moved to (a completed recurring one may already be
-/// scheduled again for its next window).
-pub fn maintenance_moved(
-    conn: &mut DbConn,
-    id: i64,
-    from: MaintenanceStatus,
-    to: MaintenanceStatus,
-) -> Result<(), StoreError> {
-    let event = match to {
-        MaintenanceStatus::InProgress if from != to => Event::MaintenanceStarted,
-        MaintenanceStatus::Completed if from != to => Event::MaintenanceCompleted,
-        _ => Event::MaintenanceUpdated,
-    };
-    send_maintenance(conn, id, event)
-}
-
-fn send_maintenance(conn: &mut DbConn, id: i64, event: Event) -> Result<(), StoreError> {
-    let targets = subscribed(conn, EventCategory::Maintenance)?;
-    if targets.is_empty() {
-        return Ok(());
-    }
-    let m = maintenances::get(conn, id)?;
-    if !crate::render::maintenance::visible_to(&m, Audience::External) {
-        return Ok(());
-    }
-    let banner = page_banner(conn)?;
-    let body = payload::maintenance_payload(event, &banner, &m);
-    insert_deliveries(conn, &targets, event, &body)?;
-    Ok(())
-}

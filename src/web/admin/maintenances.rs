@@ -7,6 +7,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use super::{Choice, Saved};
+use crate::app;
 use crate::db::models::components;
 use crate::db::models::maintenances::{
     self, MaintenanceChanges, MaintenanceWithDetails, NewMaintenance, NewUpdate,
@@ -75,56 +76,50 @@ pub async fn list(
     req: HttpRequest,
     staff: SignedIn,
     query: web::Query<ListQuery>,
-) -> HttpResponse {
-    let result = async {
-        staff.require(Permission::ViewInternal)?;
-        let all = state.db.run(maintenances::list).await?;
-        let zone = state.settings.time_zone;
-        let mut page = ListPage {
-            title: "Maintenance",
-            notice: notice(query.done.as_deref()),
-            zone: zone.name().to_string(),
-            active: Vec::new(),
-            upcoming: Vec::new(),
-            completed: Vec::new(),
+) -> Result<HttpResponse, AppError> {
+    staff.require(Permission::ViewInternal)?;
+    let all = state.db.run(maintenances::list).await?;
+    let zone = state.settings.time_zone;
+    let mut page = ListPage {
+        title: "Maintenance",
+        notice: notice(query.done.as_deref()),
+        zone: zone.name().to_string(),
+        active: Vec::new(),
+        upcoming: Vec::new(),
+        completed: Vec::new(),
+    };
+    for d in all {
+        let m = &d.maintenance;
+        let line = Line {
+            id: m.id,
+            name: m.name.clone(),
+            status_label: m.status.label(),
+            status_class: status_class(m.status),
+            starts: local(m.scheduled_for, zone),
+            ends: local(m.scheduled_until, zone),
+            recurring: m.rrule.is_some(),
+            components: d
+                .components
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
         };
-        for d in all {
-            let m = &d.maintenance;
-            let line = Line {
-                id: m.id,
-                name: m.name.clone(),
-                status_label: m.status.label(),
-                status_class: status_class(m.status),
-                starts: local(m.scheduled_for, zone),
-                ends: local(m.scheduled_until, zone),
-                recurring: m.rrule.is_some(),
-                components: d
-                    .components
-                    .iter()
-                    .map(|c| c.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            };
-            match m.status {
-                MaintenanceStatus::Scheduled => page.upcoming.push(line),
-                MaintenanceStatus::InProgress | MaintenanceStatus::Verifying => {
-                    page.active.push(line)
-                }
-                MaintenanceStatus::Completed => page.completed.push(line),
-            }
+        match m.status {
+            MaintenanceStatus::Scheduled => page.upcoming.push(line),
+            MaintenanceStatus::InProgress | MaintenanceStatus::Verifying => page.active.push(line),
+            MaintenanceStatus::Completed => page.completed.push(line),
         }
-        page.completed.reverse();
-        Ok::<_, AppError>(html::render(
-            &state,
-            &req,
-            Some(&staff.0),
-            StatusCode::OK,
-            "admin/maintenances",
-            page,
-        ))
     }
-    .await;
-    html::page(&state, &req, Some(&staff.0), result)
+    page.completed.reverse();
+    Ok(html::render(
+        &state,
+        &req,
+        Some(&staff.0),
+        StatusCode::OK,
+        "admin/maintenances",
+        page,
+    ))
 }
 
 /// The maintenance form as typed; times are `datetime-local` values in the page's zone.
@@ -370,28 +365,14 @@ async fn save_or_show(
     req: &HttpRequest,
     staff: &Staff,
     existing: Option<i64>,
-    form: MaintenanceForm,
+    form: Option<MaintenanceForm>,
     outcome: Result<&'static str, AppError>,
 ) -> Result<HttpResponse, AppError> {
-    match super::after_save_refreshing(state, outcome).await? {
-        Saved::Done(_) => {
-            let done = match existing {
-                Some(_) => "maintenance-saved",
-                None => "maintenance-created",
-            };
-            Ok(see_other(&format!("/admin/maintenances?done={done}")))
-        }
+    let done = outcome.as_ref().ok().copied().unwrap_or_default();
+    match super::after_save(outcome)? {
+        Saved::Done(_) => Ok(see_other(&format!("/admin/maintenances?done={done}"))),
         Saved::ShowAgain(status, message) => {
-            form_page(
-                state,
-                req,
-                staff,
-                status,
-                existing,
-                Some(form),
-                Some(message),
-            )
-            .await
+            form_page(state, req, staff, status, existing, form, Some(message)).await
         }
     }
 }
@@ -401,13 +382,9 @@ pub async fn new_form(
     state: web::Data<AppState>,
     req: HttpRequest,
     staff: SignedIn,
-) -> HttpResponse {
-    let result = async {
-        staff.require(Permission::ChangeComponentStatus)?;
-        form_page(&state, &req, &staff.0, StatusCode::OK, None, None, None).await
-    }
-    .await;
-    html::page(&state, &req, Some(&staff.0), result)
+) -> Result<HttpResponse, AppError> {
+    staff.require(Permission::ChangeComponentStatus)?;
+    form_page(&state, &req, &staff.0, StatusCode::OK, None, None, None).await
 }
 
 /// `POST /admin/maintenances`
@@ -416,24 +393,16 @@ pub async fn create(
     req: HttpRequest,
     staff: SignedIn,
     form: CsrfForm<Vec<(String, String)>>,
-) -> HttpResponse {
-    let result = async {
-        staff.require(Permission::ChangeComponentStatus)?;
-        let form = MaintenanceForm::from_pairs(form.0);
-        let outcome = async {
-            let new = form.parse(state.settings.time_zone)?;
-            let actor = staff.0.email.clone();
-            state
-                .db
-                .run(move |conn| maintenances::create(conn, &actor, new))
-                .await?;
-            Ok("maintenance-created")
-        }
-        .await;
-        save_or_show(&state, &req, &staff.0, None, form, outcome).await
+) -> Result<HttpResponse, AppError> {
+    staff.require(Permission::ChangeComponentStatus)?;
+    let form = MaintenanceForm::from_pairs(form.0);
+    let outcome = async {
+        let new = form.parse(state.settings.time_zone)?;
+        app::maintenance::create(&state, &staff.as_actor(), new).await?;
+        Ok("maintenance-created")
     }
     .await;
-    html::page(&state, &req, Some(&staff.0), result)
+    save_or_show(&state, &req, &staff.0, None, Some(form), outcome).await
 }
 
 /// `GET /admin/maintenances/{id}/edit`
@@ -442,14 +411,10 @@ pub async fn edit_form(
     req: HttpRequest,
     staff: SignedIn,
     id: web::Path<i64>,
-) -> HttpResponse {
+) -> Result<HttpResponse, AppError> {
+    staff.require(Permission::ChangeComponentStatus)?;
     let id = id.into_inner();
-    let result = async {
-        staff.require(Permission::ChangeComponentStatus)?;
-        form_page(&state, &req, &staff.0, StatusCode::OK, Some(id), None, None).await
-    }
-    .await;
-    html::page(&state, &req, Some(&staff.0), result)
+    form_page(&state, &req, &staff.0, StatusCode::OK, Some(id), None, None).await
 }
 
 /// `POST /admin/maintenances/{id}`
@@ -459,30 +424,21 @@ pub async fn update(
     staff: SignedIn,
     id: web::Path<i64>,
     form: CsrfForm<Vec<(String, String)>>,
-) -> HttpResponse {
+) -> Result<HttpResponse, AppError> {
+    staff.require(Permission::ChangeComponentStatus)?;
     let id = id.into_inner();
-    let result = async {
-        staff.require(Permission::ChangeComponentStatus)?;
-        let form = MaintenanceForm::from_pairs(form.0);
-        let zone = state.settings.time_zone;
-        let outcome = async {
-            let current = state
-                .db
-                .run(move |conn| maintenances::get(conn, id))
-                .await?;
-            let changes = form.changes(&current, zone)?;
-            let actor = staff.0.email.clone();
-            state
-                .db
-                .run(move |conn| maintenances::update(conn, &actor, id, changes, zone))
-                .await?;
-            Ok("maintenance-saved")
-        }
-        .await;
-        save_or_show(&state, &req, &staff.0, Some(id), form, outcome).await
+    let form = MaintenanceForm::from_pairs(form.0);
+    let outcome = async {
+        let current = state
+            .db
+            .run(move |conn| maintenances::get(conn, id))
+            .await?;
+        let changes = form.changes(&current, state.settings.time_zone)?;
+        app::maintenance::update(&state, &staff.as_actor(), id, changes).await?;
+        Ok("maintenance-saved")
     }
     .await;
-    html::page(&state, &req, Some(&staff.0), result)
+    save_or_show(&state, &req, &staff.0, Some(id), Some(form), outcome).await
 }
 
 #[derive(Deserialize)]
@@ -503,47 +459,24 @@ pub async fn post_update(
     staff: SignedIn,
     id: web::Path<i64>,
     form: CsrfForm<UpdateForm>,
-) -> HttpResponse {
+) -> Result<HttpResponse, AppError> {
+    staff.require(Permission::ChangeComponentStatus)?;
     let id = id.into_inner();
-    let result = async {
-        staff.require(Permission::ChangeComponentStatus)?;
-        let form = form.0;
-        let outcome = async {
-            let update = NewUpdate {
-                status: match form.status.trim() {
-                    "" => None,
-                    s => Some(MaintenanceStatus::parse(s)?),
-                },
-                body: Body::parse(&form.body)?,
-                notify: Some(form.notify.is_some()),
-            };
-            let actor = staff.0.email.clone();
-            let zone = state.settings.time_zone;
-            state
-                .db
-                .run(move |conn| maintenances::post_update(conn, &actor, id, update, zone))
-                .await?;
-            Ok("update-posted")
-        }
-        .await;
-        match super::after_save_refreshing(&state, outcome).await? {
-            Saved::Done(_) => Ok(see_other("/admin/maintenances?done=update-posted")),
-            Saved::ShowAgain(status, message) => {
-                form_page(
-                    &state,
-                    &req,
-                    &staff.0,
-                    status,
-                    Some(id),
-                    None,
-                    Some(message),
-                )
-                .await
-            }
-        }
+    let form = form.0;
+    let outcome = async {
+        let update = NewUpdate {
+            status: match form.status.trim() {
+                "" => None,
+                s => Some(MaintenanceStatus::parse(s)?),
+            },
+            body: Body::parse(&form.body)?,
+            notify: Some(form.notify.is_some()),
+        };
+        app::maintenance::post_update(&state, &staff.as_actor(), id, update).await?;
+        Ok("update-posted")
     }
     .await;
-    html::page(&state, &req, Some(&staff.0), result)
+    save_or_show(&state, &req, &staff.0, Some(id), None, outcome).await
 }
 
 /// `POST /admin/maintenances/{id}/delete`
@@ -553,13 +486,7 @@ pub async fn delete(
     id: web::Path<i64>,
     _form: CsrfForm<NoFields>,
 ) -> Result<HttpResponse, AppError> {
-    let id = id.into_inner();
-    super::write_and_redirect(
-        &state,
-        &staff,
-        Permission::ChangeComponentStatus,
-        move |conn, actor| maintenances::delete(conn, actor, id),
-        "/admin/maintenances?done=maintenance-deleted",
-    )
-    .await
+    staff.require(Permission::ChangeComponentStatus)?;
+    app::maintenance::delete(&state, &staff.as_actor(), id.into_inner()).await?;
+    Ok(see_other("/admin/maintenances?done=maintenance-deleted"))
 }

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::ErrorBody;
+use crate::app;
 use crate::db::models::maintenances::{
     self, MaintenanceChanges, MaintenanceWithDetails, NewMaintenance, NewUpdate,
 };
@@ -221,12 +222,7 @@ pub async fn create(
         auto_end: input.auto_end.unwrap_or(true),
         notify: input.notify.unwrap_or(true),
     };
-    let actor = caller.actor();
-    let created = state
-        .db
-        .run(move |conn| maintenances::create(conn, &actor, new))
-        .await?;
-    state.refresh_pages().await?;
+    let created = app::maintenance::create(&state, &caller.as_actor(), new).await?;
     Ok(HttpResponse::Created()
         .insert_header((
             "Location",
@@ -286,14 +282,8 @@ pub async fn update(
         auto_end: input.auto_end,
         notify: input.notify,
     };
-    let actor = caller.actor();
-    let id = id.into_inner();
-    let zone = state.settings.time_zone;
-    let updated = state
-        .db
-        .run(move |conn| maintenances::update(conn, &actor, id, changes, zone))
-        .await?;
-    state.refresh_pages().await?;
+    let updated =
+        app::maintenance::update(&state, &caller.as_actor(), id.into_inner(), changes).await?;
     Ok(HttpResponse::Ok().json(MaintenanceView::from(updated)))
 }
 
@@ -306,13 +296,7 @@ pub async fn delete(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
     caller.require(Permission::ChangeComponentStatus)?;
-    let actor = caller.actor();
-    let id = id.into_inner();
-    state
-        .db
-        .run(move |conn| maintenances::delete(conn, &actor, id))
-        .await?;
-    state.refresh_pages().await?;
+    app::maintenance::delete(&state, &caller.as_actor(), id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -329,21 +313,12 @@ pub async fn post_update(
 ) -> Result<HttpResponse, AppError> {
     caller.require(Permission::ChangeComponentStatus)?;
     let input: MaintenanceUpdateCreate = body::parse_json(&body::read(payload).await?, "update")?;
-    let body = Body::parse(&input.body)?;
-    let actor = caller.actor();
-    let id = id.into_inner();
-    let zone = state.settings.time_zone;
-    let updated = state
-        .db
-        .run(move |conn| {
-            let update = NewUpdate {
-                status: input.status,
-                body,
-                notify: input.deliver_notifications,
-            };
-            maintenances::post_update(conn, &actor, id, update, zone)
-        })
-        .await?;
-    state.refresh_pages().await?;
+    let update = NewUpdate {
+        status: input.status,
+        body: Body::parse(&input.body)?,
+        notify: input.deliver_notifications,
+    };
+    let updated =
+        app::maintenance::post_update(&state, &caller.as_actor(), id.into_inner(), update).await?;
     Ok(HttpResponse::Created().json(MaintenanceView::from(updated)))
 }

@@ -1,1 +1,0 @@
-//! Use cases: maintenance (moved onto the application layer area by area).

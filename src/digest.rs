@@ -16,12 +16,12 @@ use chrono::{Duration, NaiveDateTime};
 use crate::config::Settings;
 use crate::db::models::digest::{self as store, DigestClaim};
 use crate::db::models::metrics::load_period;
+use crate::db::models::outbox::{NewNotification, NotificationKind};
 use crate::db::{Db, StoreError};
 use crate::domain::digest::{build, rfc3339, Digest, DigestInput, Period, RecurrenceFact};
 use crate::domain::incident::Priority;
 use crate::domain::metrics::{check_sla, recurrences, IncidentMetrics};
 use crate::domain::status::Audience;
-use crate::db::models::outbox::{NewNotification, NotificationKind};
 use crate::notify::sender::message_domain;
 use crate::web::state::AppState;
 

@@ -5,11 +5,11 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use crate::db::models::outbox::{self, NewNotification};
 use crate::db::schema::{action_items, digests, incident_reports, incidents};
 use crate::db::{now, DbConn, StoreError};
 use crate::domain::digest::{ActionItem, PendingReport};
 use crate::domain::email::EmailAddress;
-use crate::db::models::outbox::{self, NewNotification};
 use crate::on_backend;
 
 /// A digest that was sent (queued into the outbox).

@@ -10,11 +10,11 @@ use serde::Serialize;
 
 use super::metrics::{days, midnight, MetricsQuery};
 use crate::db::models::digest as store;
+use crate::db::models::outbox::NotificationKind;
 use crate::domain::digest::{DigestSchedule, Period};
 use crate::domain::role::Permission;
 use crate::error::AppError;
 use crate::notify::email::EmailTemplates;
-use crate::db::models::outbox::NotificationKind;
 use crate::web::auth::SignedIn;
 use crate::web::html;
 use crate::web::state::AppState;

@@ -4,7 +4,7 @@
 //! recurring one on to its next window. A timer calls [`run_due`] every
 //! `SITREP_SCHEDULER_INTERVAL_MS`; tests call it with chosen times. The same
 //! tick sends the continuous-improvement digest when its period is due
-//! ([`crate::digest::run_due`]).
+//! ([`crate::app::digest::run_due`]).
 //!
 //! Each maintenance moves in its own write transaction that re-reads it and
 //! compare-and-sets its status, so schedulers on several instances never
@@ -82,7 +82,7 @@ pub fn spawn(state: AppState) {
             if let Err(err) = run_due(&state, now).await {
                 tracing::warn!(error = ?err, "the maintenance scheduler could not run");
             }
-            if let Err(err) = crate::digest::run_due(&state, now).await {
+            if let Err(err) = crate::app::digest::run_due(&state, now).await {
                 tracing::warn!(error = %err, "the digest could not be sent");
             }
         }

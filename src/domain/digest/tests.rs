@@ -95,73 +95,7 @@ fn the_due_period_ends_at_the_last_fire_time_in_the_page_zone() {
 /// (notify 40, restore 90, impact 90).
 #[test]
 fn the_digest_of_a_hand_computed_fixture() {
-    let current = [
-        incident(1, Priority::P1, 10, Some(60), 30),
-        incident(2, Priority::P2, 30, None, 15),
-    ];
-    let previous = [incident(3, Priority::P1, 40, Some(90), 90)];
-    let breaches = BTreeMap::from([(Priority::P1, 1)]);
-    let previous_breaches = BTreeMap::from([(Priority::P1, 3)]);
-    let names = BTreeMap::from([
-        (1, "Checkout down".to_string()),
-        (2, "Search slow".to_string()),
-        (9, "Checkout down before".to_string()),
-    ]);
-    let recurrences = [RecurrenceFact {
-        earlier_id: 9,
-        later_id: 1,
-        component: "Checkout".into(),
-    }];
-    let recurrence_items = BTreeMap::from([(
-        9,
-        vec![
-            item(1, 9, "done", None),
-            item(2, 9, "open", Some("2026-11-01")),
-        ],
-    )]);
-    let open = [
-        item(2, 9, "open", Some("2026-11-01")),
-        item(3, 1, "in_progress", Some("2026-12-31")),
-        item(4, 1, "wont_do", Some("2026-11-01")),
-    ];
-    let reports = [
-        PendingReport {
-            incident_id: 1,
-            incident_name: "Checkout down".into(),
-            status: "submitted".into(),
-            since: Some(at("2026-11-20 10:00")),
-            by: Some("ann@example.com".into()),
-        },
-        PendingReport {
-            incident_id: 2,
-            incident_name: "Search slow".into(),
-            status: "reviewed".into(),
-            since: None,
-            by: None,
-        },
-    ];
-    let digest = build(&DigestInput {
-        page_name: "Acme",
-        base_url: "https://status.example.com",
-        zone: Tz::UTC,
-        period: Period {
-            from: at("2026-11-16 08:00"),
-            to: at("2026-11-23 08:00"),
-        },
-        previous: Period {
-            from: at("2026-11-09 08:00"),
-            to: at("2026-11-16 08:00"),
-        },
-        current: &current,
-        previous_metrics: &previous,
-        breaches: &breaches,
-        previous_breaches: &previous_breaches,
-        incident_names: &names,
-        recurrences: &recurrences,
-        recurrence_items: &recurrence_items,
-        open_items: &open,
-        reports: &reports,
-    });
+    let digest = fixture_digest();
     assert_eq!(digest.incidents, 2);
     assert_eq!(digest.summary[0].current, "2");
     assert_eq!(digest.summary[0].change, "worse: 1 more incident (+100 %)");
@@ -214,4 +148,75 @@ fn the_digest_of_a_hand_computed_fixture() {
         "https://status.example.com/admin/metrics?from=2026-11-16&to=2026-11-23"
     );
     assert_eq!(digest.period.from_label, "Mon 16 Nov 2026 08:00 UTC");
+}
+
+/// The digest of the fixture described on the test.
+fn fixture_digest() -> Digest {
+    let current = [
+        incident(1, Priority::P1, 10, Some(60), 30),
+        incident(2, Priority::P2, 30, None, 15),
+    ];
+    let previous = [incident(3, Priority::P1, 40, Some(90), 90)];
+    let breaches = BTreeMap::from([(Priority::P1, 1)]);
+    let previous_breaches = BTreeMap::from([(Priority::P1, 3)]);
+    let names = BTreeMap::from([
+        (1, "Checkout down".to_string()),
+        (2, "Search slow".to_string()),
+        (9, "Checkout down before".to_string()),
+    ]);
+    let recurrences = [RecurrenceFact {
+        earlier_id: 9,
+        later_id: 1,
+        component: "Checkout".into(),
+    }];
+    let recurrence_items = BTreeMap::from([(
+        9,
+        vec![
+            item(1, 9, "done", None),
+            item(2, 9, "open", Some("2026-11-01")),
+        ],
+    )]);
+    let open = [
+        item(2, 9, "open", Some("2026-11-01")),
+        item(3, 1, "in_progress", Some("2026-12-31")),
+        item(4, 1, "wont_do", Some("2026-11-01")),
+    ];
+    let reports = [
+        PendingReport {
+            incident_id: 1,
+            incident_name: "Checkout down".into(),
+            status: "submitted".into(),
+            since: Some(at("2026-11-20 10:00")),
+            by: Some("ann@example.com".into()),
+        },
+        PendingReport {
+            incident_id: 2,
+            incident_name: "Search slow".into(),
+            status: "reviewed".into(),
+            since: None,
+            by: None,
+        },
+    ];
+    build(&DigestInput {
+        page_name: "Acme",
+        base_url: "https://status.example.com",
+        zone: Tz::UTC,
+        period: Period {
+            from: at("2026-11-16 08:00"),
+            to: at("2026-11-23 08:00"),
+        },
+        previous: Period {
+            from: at("2026-11-09 08:00"),
+            to: at("2026-11-16 08:00"),
+        },
+        current: &current,
+        previous_metrics: &previous,
+        breaches: &breaches,
+        previous_breaches: &previous_breaches,
+        incident_names: &names,
+        recurrences: &recurrences,
+        recurrence_items: &recurrence_items,
+        open_items: &open,
+        reports: &reports,
+    })
 }

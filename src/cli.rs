@@ -54,7 +54,7 @@ enum Command {
     /// The continuous-improvement digest: send one period's digest by hand.
     Digest {
         #[command(subcommand)]
-        command: crate::digest::DigestCommand,
+        command: crate::app::digest::DigestCommand,
     },
 }
 
@@ -102,7 +102,7 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
     crate::telemetry::init(settings.json_logs);
     match cli.command {
         Command::Mail { command } => crate::notify::command::run(settings, command),
-        Command::Digest { command } => crate::digest::run_command(settings, command),
+        Command::Digest { command } => crate::app::digest::run_command(settings, command),
         Command::Serve => {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()

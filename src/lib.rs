@@ -11,8 +11,6 @@ pub mod cli;
 pub mod config;
 /// Storage: the SQLite/PostgreSQL connection enum, pool, schema and queries.
 pub mod db;
-/// The continuous-improvement digest: compose, claim its period, queue it.
-pub mod digest;
 /// Pure types and rules: statuses, the page banner, roles, names, tokens.
 pub mod domain;
 /// The error policy and the one error type that maps to HTTP responses.

@@ -126,18 +126,20 @@ async fn the_scheduled_digest_is_sent_once_per_period_with_the_hand_computed_fig
     let state = &app.app_state;
 
     // A second before the fire time the due period is the week before (empty).
-    let first = sitrep::digest::run_due(state, at("2026-11-08 23:59"))
+    let first = sitrep::app::digest::run_due(state, at("2026-11-08 23:59"))
         .await
         .unwrap();
     assert!(first.is_some(), "the previous week is due then");
     wait_for(&sink, 2).await;
 
-    let sent = sitrep::digest::run_due(state, at("2026-11-09 00:00"))
+    let sent = sitrep::app::digest::run_due(state, at("2026-11-09 00:00"))
         .await
         .unwrap();
     assert!(sent.is_some(), "sent at the fire time");
     for later in ["2026-11-09 00:00", "2026-11-09 07:30", "2026-11-15 23:59"] {
-        let again = sitrep::digest::run_due(state, at(later)).await.unwrap();
+        let again = sitrep::app::digest::run_due(state, at(later))
+            .await
+            .unwrap();
         assert_eq!(again, None, "the period of 9 Nov is sent once ({later})");
     }
     let messages = wait_for(&sink, 4).await;
@@ -194,14 +196,14 @@ async fn the_scheduled_digest_is_sent_once_per_period_with_the_hand_computed_fig
     assert!(!html.contains("<errors>"), "values are escaped in HTML");
 
     // The next period is sent at its own fire time.
-    let next = sitrep::digest::run_due(state, at("2026-11-16 00:00"))
+    let next = sitrep::app::digest::run_due(state, at("2026-11-16 00:00"))
         .await
         .unwrap();
     assert!(next.is_some());
     wait_for(&sink, 6).await;
     assert_eq!(digests_count(&app).await, 3);
     // After a long downtime only the latest period goes out, not a backlog.
-    let late = sitrep::digest::run_due(state, at("2026-12-09 12:00"))
+    let late = sitrep::app::digest::run_due(state, at("2026-12-09 12:00"))
         .await
         .unwrap();
     assert!(late.is_some());
@@ -222,7 +224,7 @@ async fn two_runners_racing_for_a_period_send_one_digest() {
     let (s1, s2) = (one.app_state.clone(), two.app_state.clone());
     let runs = (0..4).map(|i| {
         let state = if i % 2 == 0 { s1.clone() } else { s2.clone() };
-        tokio::spawn(async move { sitrep::digest::run_due(&state, now).await.unwrap() })
+        tokio::spawn(async move { sitrep::app::digest::run_due(&state, now).await.unwrap() })
     });
     let results: Vec<Option<i64>> = futures_join(runs).await;
     assert_eq!(

@@ -4,7 +4,7 @@
 //! recurring one on to its next window. A timer calls [`run_due`] every
 //! `SITREP_SCHEDULER_INTERVAL_MS`; tests call it with chosen times. The same
 //! tick sends the continuous-improvement digest when its period is due
-//! ([`crate::digest::run_due`]).
+//! ([`super::digest::run_due`]).
 //!
 //! Each maintenance moves in its own write transaction that re-reads it and
 //! compare-and-sets its status (see [`super::maintenance::timed`]), so
@@ -77,9 +77,7 @@ pub fn spawn(ctx: Context) {
             if let Err(err) = run_due(&ctx, now).await {
                 tracing::warn!(error = ?err, "the maintenance scheduler could not run");
             }
-            // The digest moves to `app::digest` in its own change; until
-            // then it is reached at its old path.
-            if let Err(err) = crate::digest::run_due(&ctx, now).await {
+            if let Err(err) = super::digest::run_due(&ctx, now).await {
                 tracing::warn!(error = %err, "the digest could not be sent");
             }
         }

@@ -15,7 +15,10 @@ use serde::Serialize;
 use super::auth::{CsrfForm, SignedIn};
 use super::html::{page, render};
 use super::state::AppState;
-use crate::db::models::{components, subscribers};
+use crate::app::subscribers;
+use crate::app::Actor;
+use crate::db::models::components;
+use crate::db::models::subscribers::{self as store, Subscriber};
 use crate::domain::email::EmailAddress;
 use crate::domain::role::Staff;
 use crate::domain::status::Audience;
@@ -190,21 +193,11 @@ async fn do_subscribe(
             .await;
         }
     };
-    // Only components this audience can see count.
-    let allowed: Vec<i64> = choices(state, audience, &[])
-        .await?
-        .into_iter()
-        .map(|c| c.id)
-        .filter(|id| picked.contains(id))
-        .collect();
-    let secret = state.settings.secret_key.clone();
-    let domain = crate::notify::sender::message_domain(&state.settings);
-    let outcome = state
-        .db
-        .run(move |conn| {
-            subscribers::subscribe(conn, secret.as_deref(), &email, audience, &allowed, &domain)
-        })
-        .await?;
+    let actor = match staff {
+        Some(staff) => Actor::Staff(staff.clone()),
+        None => Actor::Public,
+    };
+    let outcome = subscribers::subscribe(state, &actor, audience, email, picked).await?;
     tracing::info!(outcome = ?outcome, audience = audience.as_str(), "subscribe form");
     // The same answer whether or not the address was known.
     Ok(message(state, req, staff, StatusCode::OK, "Check your inbox", "Check your inbox: if this address is not subscribed yet, we have sent it a link to confirm the subscription. Nothing is sent until it is confirmed."))
@@ -252,15 +245,10 @@ pub async fn confirm(
     req: HttpRequest,
     token: web::Path<String>,
 ) -> HttpResponse {
-    let token = token.into_inner();
-    let result = state
-        .db
-        .run(move |conn| subscribers::confirm(conn, &token))
-        .await;
-    match result {
+    match subscribers::confirm(&state, token.into_inner()).await {
         Ok(Some(_)) => message(&state, &req, None, StatusCode::OK, "Subscription confirmed", "Your subscription is confirmed: you will receive an email for every update we send."),
         Ok(None) => message(&state, &req, None, StatusCode::NOT_FOUND, "Link not valid", "This confirmation link is not valid any more: it was already used, or a newer one was sent. Subscribe again if you receive nothing."),
-        Err(err) => page(&state, &req, None, Err(err.into())),
+        Err(err) => page(&state, &req, None, Err(err)),
     }
 }
 
@@ -268,15 +256,12 @@ async fn by_token(
     state: &AppState,
     purpose: &'static str,
     token: String,
-) -> Result<subscribers::Subscriber, AppError> {
-    let secret = state.settings.secret_key.clone();
+) -> Result<Subscriber, AppError> {
+    let settings = state.settings.clone();
     state
         .db
-        .run(move |conn| subscribers::by_link_token(conn, secret.as_deref(), purpose, &token))
-        .await?
-        .ok_or_else(|| {
-            AppError::NotFound("This link is not valid: check that it was copied whole.".into())
-        })
+        .run_as(move |conn| subscribers::by_link_token(conn, &settings, purpose, &token))
+        .await
 }
 
 pub async fn unsubscribe_page(
@@ -323,11 +308,7 @@ pub async fn unsubscribe(
 ) -> HttpResponse {
     let token = token.into_inner();
     let result = async {
-        let s = by_token(&state, links::UNSUBSCRIBE, token).await?;
-        state
-            .db
-            .run(move |conn| subscribers::unsubscribe(conn, s.id))
-            .await?;
+        subscribers::unsubscribe(&state, token).await?;
         Ok(message(
             &state,
             &req,
@@ -352,7 +333,7 @@ async fn manage_page(
     let id = s.id;
     let chosen = state
         .db
-        .run(move |conn| subscribers::component_ids(conn, id))
+        .run(move |conn| store::component_ids(conn, id))
         .await?;
     let components = choices(state, audience, &chosen).await?;
     Ok(render(
@@ -388,19 +369,8 @@ pub async fn manage(
 ) -> HttpResponse {
     let token = token.into_inner();
     let result = async {
-        let s = by_token(&state, links::MANAGE, token.clone()).await?;
-        let audience = Audience::parse(&s.audience)?;
         let picked = chosen_components(&posted.0);
-        let allowed: Vec<i64> = choices(&state, audience, &[])
-            .await?
-            .into_iter()
-            .map(|c| c.id)
-            .filter(|id| picked.contains(id))
-            .collect();
-        state
-            .db
-            .run(move |conn| subscribers::set_components(conn, s.id, &allowed))
-            .await?;
+        subscribers::manage(&state, token.clone(), picked).await?;
         manage_page(&state, &req, token, true).await
     }
     .await;

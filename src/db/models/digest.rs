@@ -8,8 +8,6 @@ use diesel::prelude::*;
 use crate::db::schema::{action_items, digests, incident_reports, incidents};
 use crate::db::{now, DbConn, StoreError};
 use crate::domain::digest::{ActionItem, PendingReport};
-use crate::domain::email::EmailAddress;
-use crate::db::models::outbox::{self, NewNotification};
 use crate::on_backend;
 
 /// A digest that was sent (queued into the outbox).
@@ -35,68 +33,47 @@ struct NewDigestRow<'a> {
     created_by: &'a str,
 }
 
-/// What to claim and send.
-pub struct DigestClaim<'a> {
-    pub period_key: &'a str,
-    pub from: NaiveDateTime,
-    pub to: NaiveDateTime,
-    pub created_by: &'a str,
-    pub message_domain: &'a str,
-    pub notification: &'a NewNotification,
-    pub recipients: &'a [EmailAddress],
+/// Claims a period's key for a digest about to be queued: inserts its row
+/// unless the key exists. `false` when the key was claimed already (another
+/// runner sent this period): nothing is written then. Runs in the caller's
+/// transaction.
+pub fn claim(
+    conn: &mut DbConn,
+    period_key: &str,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+    created_by: &str,
+) -> Result<bool, StoreError> {
+    let row = NewDigestRow {
+        period_key,
+        period_from: from,
+        period_to: to,
+        created_at: now(),
+        created_by,
+    };
+    // ON CONFLICT DO NOTHING rather than catching the unique violation:
+    // on PostgreSQL a failed statement would abort the whole transaction.
+    let inserted = on_backend!(conn, |c| diesel::insert_into(digests::table)
+        .values(&row)
+        .on_conflict(digests::period_key)
+        .do_nothing()
+        .execute(c))?;
+    Ok(inserted > 0)
 }
 
-/// Claims the period's key and queues the digest email, in one write
-/// transaction. `Ok(None)` when the key was claimed already (another runner
-/// sent this period): nothing is written then. Returns the notification id.
-pub fn claim_and_enqueue(
+/// Records the notification that carries the digest of `period_key`;
+/// returns the digest's id.
+pub fn set_notification(
     conn: &mut DbConn,
-    claim: &DigestClaim,
-) -> Result<Option<i64>, StoreError> {
-    conn.write_transaction(|conn| {
-        let row = NewDigestRow {
-            period_key: claim.period_key,
-            period_from: claim.from,
-            period_to: claim.to,
-            created_at: now(),
-            created_by: claim.created_by,
-        };
-        // ON CONFLICT DO NOTHING rather than catching the unique violation:
-        // on PostgreSQL a failed statement would abort the whole transaction.
-        let inserted = on_backend!(conn, |c| diesel::insert_into(digests::table)
-            .values(&row)
-            .on_conflict(digests::period_key)
-            .do_nothing()
-            .execute(c))?;
-        if inserted == 0 {
-            return Ok(None);
-        }
-        let notification_id = outbox::enqueue(
-            conn,
-            claim.message_domain,
-            claim.notification,
-            claim.recipients,
-        )?;
-        let digest_id: i64 = on_backend!(conn, |c| diesel::update(
-            digests::table.filter(digests::period_key.eq(claim.period_key))
-        )
-        .set(digests::notification_id.eq(Some(notification_id)))
-        .returning(digests::id)
-        .get_result(c))?;
-        crate::db::models::audit::record(
-            conn,
-            claim.created_by,
-            "digest.send",
-            ("digest", Some(digest_id)),
-            None::<&()>,
-            Some(&serde_json::json!({
-                "period_key": claim.period_key,
-                "notification_id": notification_id,
-                "recipients": claim.recipients.len(),
-            })),
-        )?;
-        Ok(Some(notification_id))
-    })
+    period_key: &str,
+    notification_id: i64,
+) -> Result<i64, StoreError> {
+    Ok(on_backend!(conn, |c| diesel::update(
+        digests::table.filter(digests::period_key.eq(period_key))
+    )
+    .set(digests::notification_id.eq(Some(notification_id)))
+    .returning(digests::id)
+    .get_result(c))?)
 }
 
 /// The latest digests, newest first.

@@ -10,12 +10,12 @@ use serde::Serialize;
 
 use super::audit;
 use super::subscribers::{self, Subscriber};
+use crate::db::models::outbox::{self, DeliveryStatus, Notification, NotificationKind, Progress};
 use crate::db::schema::{deliveries, notifications, subscriber_components, subscribers as s};
 use crate::db::{now, DbConn, StoreError};
 use crate::domain::email::EmailAddress;
 use crate::domain::status::Audience;
 use crate::domain::token::random_secret;
-use crate::db::models::outbox::{self, DeliveryStatus, Notification, NotificationKind, Progress};
 use crate::on_backend;
 
 /// Permanent bounces after which an address is quarantined.
@@ -110,41 +110,19 @@ pub fn search(
         .load(c))?)
 }
 
-#[derive(Serialize)]
-struct Audited<'a> {
-    email: &'a str,
-    audience: &'a str,
-    status: &'a str,
-    bounce_count: i32,
-}
-
-/// Deletes a subscriber (and their component choices), audited. Their
-/// pending deliveries are marked quarantined so nothing more is sent.
-pub fn remove(conn: &mut DbConn, actor: &str, id: i64) -> Result<Subscriber, StoreError> {
-    conn.write_transaction(|conn| {
-        let sub = subscribers::find(conn, id)?
-            .ok_or_else(|| StoreError::NotFound(format!("There is no subscriber {id}.")))?;
-        skip_pending(conn, &sub.email, &sub.audience)?;
-        on_backend!(conn, |c| diesel::delete(
-            subscriber_components::table.filter(subscriber_components::subscriber_id.eq(id))
-        )
-        .execute(c))?;
-        on_backend!(conn, |c| diesel::delete(s::table.find(id)).execute(c))?;
-        audit::record(
-            conn,
-            actor,
-            "subscriber.remove",
-            ("subscriber", Some(id)),
-            Some(&Audited {
-                email: &sub.email,
-                audience: &sub.audience,
-                status: status_of(&sub),
-                bounce_count: sub.bounce_count,
-            }),
-            None::<&()>,
-        )?;
-        Ok(sub)
-    })
+/// Deletes a subscriber (and their component choices) and returns them as
+/// they were. Their pending deliveries are marked quarantined so nothing
+/// more is sent. Runs in the caller's transaction.
+pub fn remove(conn: &mut DbConn, id: i64) -> Result<Subscriber, StoreError> {
+    let sub = subscribers::find(conn, id)?
+        .ok_or_else(|| StoreError::NotFound(format!("There is no subscriber {id}.")))?;
+    skip_pending(conn, &sub.email, &sub.audience)?;
+    on_backend!(conn, |c| diesel::delete(
+        subscriber_components::table.filter(subscriber_components::subscriber_id.eq(id))
+    )
+    .execute(c))?;
+    on_backend!(conn, |c| diesel::delete(s::table.find(id)).execute(c))?;
+    Ok(sub)
 }
 
 /// Marks the pending deliveries to `email` in `audience` as quarantined.
@@ -245,6 +223,17 @@ pub struct ImportReport {
     pub invalid: Vec<(usize, String)>,
 }
 
+/// One subscriber an import added.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Imported {
+    pub id: i64,
+    /// The CSV line it came from.
+    pub line: usize,
+    pub email: EmailAddress,
+    pub audience: Audience,
+    pub component_ids: Vec<i64>,
+}
+
 struct ImportLine {
     number: usize,
     email: EmailAddress,
@@ -252,13 +241,54 @@ struct ImportLine {
     components: Vec<i64>,
 }
 
+/// One CSV line's fields, checked: the reason when it is not understood.
+fn parse_line(
+    number: usize,
+    fields: &[&str],
+    names: &HashMap<String, i64>,
+) -> Result<ImportLine, String> {
+    if fields.len() > 3 {
+        return Err("too many fields: use email,audience,components".into());
+    }
+    let email = EmailAddress::parse(fields[0]).map_err(|e| e.to_string())?;
+    let audience = match fields.get(1).copied().filter(|a| !a.is_empty()) {
+        None => Audience::External,
+        Some(a) => Audience::parse(a).map_err(|e| e.to_string())?,
+    };
+    let mut components = Vec::new();
+    let mut unknown = Vec::new();
+    for name in fields
+        .get(2)
+        .copied()
+        .unwrap_or("")
+        .split(';')
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+    {
+        match names.get(&name.to_lowercase()) {
+            Some(id) => components.push(*id),
+            None => unknown.push(name.to_string()),
+        }
+    }
+    if !unknown.is_empty() {
+        return Err(format!("unknown component(s): {}", unknown.join("; ")));
+    }
+    Ok(ImportLine {
+        number,
+        email,
+        audience,
+        components,
+    })
+}
+
 /// Imports `email,audience,components` lines (components: names separated
 /// by `;`, or empty for everything) as confirmed subscribers, with no
 /// confirmation email. Every line is checked before anything is written;
-/// the good lines are then written in one transaction, and each bad line is
-/// reported with its number. Blank lines, `#` comments and a header line
-/// starting with `email` are ignored.
-pub fn import(conn: &mut DbConn, actor: &str, csv: &str) -> Result<ImportReport, StoreError> {
+/// the good lines are then written (in the caller's transaction), and each
+/// bad line is reported with its number. Blank lines, `#` comments and a
+/// header line starting with `email` are ignored. Returns the report and
+/// the subscribers added.
+pub fn import(conn: &mut DbConn, csv: &str) -> Result<(ImportReport, Vec<Imported>), StoreError> {
     let names: HashMap<String, i64> = super::components::list(conn)?
         .into_iter()
         .map(|c| (c.name.trim().to_lowercase(), c.id))
@@ -276,103 +306,46 @@ pub fn import(conn: &mut DbConn, actor: &str, csv: &str) -> Result<ImportReport,
         if number == 1 && fields[0].eq_ignore_ascii_case("email") {
             continue;
         }
-        if fields.len() > 3 {
-            report.invalid.push((
-                number,
-                "too many fields: use email,audience,components".into(),
-            ));
-            continue;
-        }
-        let email = match EmailAddress::parse(fields[0]) {
-            Ok(e) => e,
-            Err(e) => {
-                report.invalid.push((number, e.to_string()));
-                continue;
+        match parse_line(number, &fields, &names) {
+            Err(reason) => report.invalid.push((number, reason)),
+            Ok(line) if !seen.insert((line.email.as_str().to_string(), line.audience)) => {
+                report.skipped.push(number);
             }
-        };
-        let audience = match fields.get(1).copied().filter(|a| !a.is_empty()) {
-            None => Audience::External,
-            Some(a) => match Audience::parse(a) {
-                Ok(a) => a,
-                Err(e) => {
-                    report.invalid.push((number, e.to_string()));
-                    continue;
-                }
-            },
-        };
-        let mut components = Vec::new();
-        let mut unknown = Vec::new();
-        for name in fields
-            .get(2)
-            .copied()
-            .unwrap_or("")
-            .split(';')
-            .map(str::trim)
-            .filter(|n| !n.is_empty())
-        {
-            match names.get(&name.to_lowercase()) {
-                Some(id) => components.push(*id),
-                None => unknown.push(name.to_string()),
-            }
+            Ok(line) => lines.push(line),
         }
-        if !unknown.is_empty() {
-            report.invalid.push((
-                number,
-                format!("unknown component(s): {}", unknown.join("; ")),
-            ));
+    }
+    let mut added = Vec::new();
+    for line in lines {
+        if subscribers::find_by_email(conn, line.email.as_str(), line.audience)?.is_some() {
+            report.skipped.push(line.number);
             continue;
         }
-        if !seen.insert((email.as_str().to_string(), audience)) {
-            report.skipped.push(number);
-            continue;
-        }
-        lines.push(ImportLine {
-            number,
-            email,
-            audience,
-            components,
+        let at = now();
+        let id: i64 = on_backend!(conn, |c| diesel::insert_into(s::table)
+            .values((
+                s::email.eq(line.email.as_str()),
+                s::audience.eq(line.audience.as_str()),
+                s::confirmed_at.eq(Some(at)),
+                s::bounce_count.eq(0),
+                s::confirm_token_hash.eq(None::<String>),
+                s::link_key.eq(random_secret("")),
+                s::created_at.eq(at),
+                s::updated_at.eq(at),
+            ))
+            .returning(s::id)
+            .get_result(c))?;
+        subscribers::set_components(conn, id, &line.components)?;
+        report.added += 1;
+        added.push(Imported {
+            id,
+            line: line.number,
+            email: line.email,
+            audience: line.audience,
+            component_ids: line.components,
         });
     }
-    conn.write_transaction(|conn| {
-        for line in lines {
-            if subscribers::find_by_email(conn, line.email.as_str(), line.audience)?.is_some() {
-                report.skipped.push(line.number);
-                continue;
-            }
-            let at = now();
-            let id: i64 = on_backend!(conn, |c| diesel::insert_into(s::table)
-                .values((
-                    s::email.eq(line.email.as_str()),
-                    s::audience.eq(line.audience.as_str()),
-                    s::confirmed_at.eq(Some(at)),
-                    s::bounce_count.eq(0),
-                    s::confirm_token_hash.eq(None::<String>),
-                    s::link_key.eq(random_secret("")),
-                    s::created_at.eq(at),
-                    s::updated_at.eq(at),
-                ))
-                .returning(s::id)
-                .get_result(c))?;
-            subscribers::set_components(conn, id, &line.components)?;
-            audit::record(
-                conn,
-                actor,
-                "subscriber.import",
-                ("subscriber", Some(id)),
-                None::<&()>,
-                Some(&serde_json::json!({
-                    "email": line.email.as_str(),
-                    "audience": line.audience.as_str(),
-                    "component_ids": line.components,
-                    "line": line.number,
-                })),
-            )?;
-            report.added += 1;
-        }
-        Ok::<_, StoreError>(())
-    })?;
     report.skipped.sort_unstable();
-    Ok(report)
+    Ok((report, added))
 }
 
 /// The latest `limit` notifications, newest first, with delivery progress.

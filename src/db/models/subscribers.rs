@@ -1,10 +1,12 @@
-//! Email subscribers: double opt-in, component filters, unsubscribing, and
-//! the fan-out of a notifying incident update to the matching subscribers
-//! (written with the update, turned into deliveries in batches afterwards:
-//! [`queue_for_subscribers`], [`fan_out_batch`]).
+//! Email subscribers as stored: double opt-in, component filters,
+//! unsubscribing, and the fan-out of a subscriber notification to the
+//! matching subscribers (written by the use case that announces something,
+//! turned into deliveries in batches afterwards: [`fan_out_batch`]).
+//! Storage only: the use cases in `app::subscribers` own the transactions
+//! and queue the emails.
 //!
 //! Links in emails carry tokens derived with HMAC-SHA256 from the site secret
-//! and the subscriber's random `link_key` (see [`crate::notify::links`]):
+//! and the subscriber's random `link_key` (see [`crate::domain::token`]):
 //! the confirm token's SHA-256 is stored (`confirm_token_hash`) so it can be
 //! looked up; manage / unsubscribe tokens are `{id}-{mac}` and verified by
 //! recomputing the MAC. Nothing in the database (or the outbox payloads) is a
@@ -13,14 +15,13 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::incidents::{Incident, IncidentUpdate};
+use crate::db::models::outbox::{self, NewNotification, NotificationKind};
 use crate::db::schema::{site_secrets, subscriber_components, subscribers};
 use crate::db::{now, DbConn, StoreError};
 use crate::domain::email::EmailAddress;
 use crate::domain::status::Audience;
-use crate::domain::token::{random_secret, secret_hash};
 use crate::domain::token as links;
-use crate::db::models::outbox::{self, NewNotification, NotificationKind};
+use crate::domain::token::{random_secret, secret_hash};
 use crate::on_backend;
 
 /// A subscriber as stored.
@@ -123,133 +124,106 @@ pub fn component_ids(conn: &mut DbConn, subscriber_id: i64) -> Result<Vec<i64>, 
         .load(c))?)
 }
 
-/// Replaces a subscriber's component choices (empty: everything).
+/// Replaces a subscriber's component choices (empty: everything). Runs in
+/// the caller's transaction.
 pub fn set_components(
     conn: &mut DbConn,
     subscriber_id: i64,
     component_ids: &[i64],
 ) -> Result<(), StoreError> {
-    conn.write_transaction(|conn| {
-        on_backend!(conn, |c| diesel::delete(
-            subscriber_components::table
-                .filter(subscriber_components::subscriber_id.eq(subscriber_id))
-        )
-        .execute(c))?;
-        let mut ids = component_ids.to_vec();
-        ids.sort_unstable();
-        ids.dedup();
-        for component_id in ids {
-            on_backend!(conn, |c| diesel::insert_into(subscriber_components::table)
-                .values((
-                    subscriber_components::subscriber_id.eq(subscriber_id),
-                    subscriber_components::component_id.eq(component_id),
-                ))
-                .execute(c))?;
-        }
-        on_backend!(conn, |c| diesel::update(
-            subscribers::table.find(subscriber_id)
-        )
-        .set(subscribers::updated_at.eq(now()))
-        .execute(c))?;
-        Ok(())
-    })
+    on_backend!(conn, |c| diesel::delete(
+        subscriber_components::table.filter(subscriber_components::subscriber_id.eq(subscriber_id))
+    )
+    .execute(c))?;
+    let mut ids = component_ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    for component_id in ids {
+        on_backend!(conn, |c| diesel::insert_into(subscriber_components::table)
+            .values((
+                subscriber_components::subscriber_id.eq(subscriber_id),
+                subscriber_components::component_id.eq(component_id),
+            ))
+            .execute(c))?;
+    }
+    on_backend!(conn, |c| diesel::update(
+        subscribers::table.find(subscriber_id)
+    )
+    .set(subscribers::updated_at.eq(now()))
+    .execute(c))?;
+    Ok(())
 }
 
-/// What [`subscribe`] did; the visitor sees the same page either way.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SubscribeOutcome {
-    /// A new (or unconfirmed, or unsubscribed) address: a confirmation email is queued.
-    ConfirmationSent,
-    /// Already confirmed and active: nothing is sent.
-    AlreadySubscribed,
-}
-
-/// Subscribes `email` to `audience`: writes or refreshes the subscriber and,
-/// in the same transaction, queues the confirmation email. An address that
-/// is already confirmed is left alone and gets no email (so the form cannot
-/// be used to spam a subscriber, and the answer page is the same).
+/// Writes or refreshes the subscriber of `email` in `audience` with a fresh
+/// link key and confirm token, unconfirmed, with these component choices.
+/// Returns their id, or `None` when the address is already confirmed and
+/// active (then nothing is written). Runs in the caller's transaction; the
+/// caller queues the confirmation email.
 pub fn subscribe(
     conn: &mut DbConn,
     secret_key: Option<&str>,
     email: &EmailAddress,
     audience: Audience,
     component_ids: &[i64],
-    message_domain: &str,
-) -> Result<SubscribeOutcome, StoreError> {
-    conn.write_transaction(|conn| {
-        let secret = site_secret(conn, secret_key)?;
-        let at = now();
-        let existing = find_by_email(conn, email.as_str(), audience)?;
-        if let Some(s) = &existing {
-            if s.is_active() {
-                return Ok(SubscribeOutcome::AlreadySubscribed);
-            }
-        }
-        let link_key = random_secret("");
-        let confirm_hash = secret_hash(&links::confirm_token(&secret, &link_key));
-        let id = match existing {
-            Some(s) => {
-                on_backend!(conn, |c| diesel::update(subscribers::table.find(s.id))
-                    .set((
-                        subscribers::confirmed_at.eq(None::<NaiveDateTime>),
-                        subscribers::unsubscribed_at.eq(None::<NaiveDateTime>),
-                        subscribers::confirm_token_hash.eq(Some(&confirm_hash)),
-                        subscribers::link_key.eq(&link_key),
-                        subscribers::updated_at.eq(at),
-                    ))
-                    .execute(c))?;
-                s.id
-            }
-            None => on_backend!(conn, |c| diesel::insert_into(subscribers::table)
-                .values((
-                    subscribers::email.eq(email.as_str()),
-                    subscribers::audience.eq(audience.as_str()),
-                    subscribers::bounce_count.eq(0),
+) -> Result<Option<i64>, StoreError> {
+    let secret = site_secret(conn, secret_key)?;
+    let at = now();
+    let existing = find_by_email(conn, email.as_str(), audience)?;
+    if existing.as_ref().is_some_and(Subscriber::is_active) {
+        return Ok(None);
+    }
+    let link_key = random_secret("");
+    let confirm_hash = secret_hash(&links::confirm_token(&secret, &link_key));
+    let id = match existing {
+        Some(s) => {
+            on_backend!(conn, |c| diesel::update(subscribers::table.find(s.id))
+                .set((
+                    subscribers::confirmed_at.eq(None::<NaiveDateTime>),
+                    subscribers::unsubscribed_at.eq(None::<NaiveDateTime>),
                     subscribers::confirm_token_hash.eq(Some(&confirm_hash)),
                     subscribers::link_key.eq(&link_key),
-                    subscribers::created_at.eq(at),
                     subscribers::updated_at.eq(at),
                 ))
-                .returning(subscribers::id)
-                .get_result::<i64>(c))?,
-        };
-        set_components(conn, id, component_ids)?;
-        outbox::enqueue(
-            conn,
-            message_domain,
-            &NewNotification {
-                kind: NotificationKind::Confirmation,
-                audience,
-                subject: Some(format!("subscriber:{id}")),
-                payload: serde_json::json!({ "subscriber_id": id }),
-            },
-            std::slice::from_ref(email),
-        )?;
-        Ok(SubscribeOutcome::ConfirmationSent)
-    })
+                .execute(c))?;
+            s.id
+        }
+        None => on_backend!(conn, |c| diesel::insert_into(subscribers::table)
+            .values((
+                subscribers::email.eq(email.as_str()),
+                subscribers::audience.eq(audience.as_str()),
+                subscribers::bounce_count.eq(0),
+                subscribers::confirm_token_hash.eq(Some(&confirm_hash)),
+                subscribers::link_key.eq(&link_key),
+                subscribers::created_at.eq(at),
+                subscribers::updated_at.eq(at),
+            ))
+            .returning(subscribers::id)
+            .get_result::<i64>(c))?,
+    };
+    set_components(conn, id, component_ids)?;
+    Ok(Some(id))
 }
 
 /// Confirms the subscriber whose confirm token this is; `None` when the
-/// token is unknown (already used, replaced, or made up).
+/// token is unknown (already used, replaced, or made up). Runs in the
+/// caller's transaction.
 pub fn confirm(conn: &mut DbConn, token: &str) -> Result<Option<Subscriber>, StoreError> {
     let hash = secret_hash(token);
-    conn.write_transaction(|conn| {
-        let found: Option<Subscriber> = on_backend!(conn, |c| subscribers::table
-            .select(Subscriber::as_select())
-            .filter(subscribers::confirm_token_hash.eq(&hash))
-            .first(c)
-            .optional())?;
-        let Some(s) = found else { return Ok(None) };
-        let at = now();
-        on_backend!(conn, |c| diesel::update(subscribers::table.find(s.id))
-            .set((
-                subscribers::confirmed_at.eq(Some(at)),
-                subscribers::confirm_token_hash.eq(None::<String>),
-                subscribers::updated_at.eq(at),
-            ))
-            .execute(c))?;
-        find(conn, s.id)
-    })
+    let found: Option<Subscriber> = on_backend!(conn, |c| subscribers::table
+        .select(Subscriber::as_select())
+        .filter(subscribers::confirm_token_hash.eq(&hash))
+        .first(c)
+        .optional())?;
+    let Some(s) = found else { return Ok(None) };
+    let at = now();
+    on_backend!(conn, |c| diesel::update(subscribers::table.find(s.id))
+        .set((
+            subscribers::confirmed_at.eq(Some(at)),
+            subscribers::confirm_token_hash.eq(None::<String>),
+            subscribers::updated_at.eq(at),
+        ))
+        .execute(c))?;
+    find(conn, s.id)
 }
 
 /// The subscriber a manage / unsubscribe token names, if its MAC is right.
@@ -318,56 +292,6 @@ pub fn recipients_for(
         })
         .filter_map(|(_, email)| EmailAddress::parse(&email).ok())
         .collect())
-}
-
-/// Queues the emails for a notifying update: one `incident_update`
-/// notification per audience that has text, fanned out to the matching
-/// subscribers afterwards. Runs inside the caller's transaction.
-pub fn notify_incident_update(
-    conn: &mut DbConn,
-    incident: &Incident,
-    update: &IncidentUpdate,
-) -> Result<(), StoreError> {
-    if !update.notify {
-        return Ok(());
-    }
-    let streams = [
-        (
-            Audience::External,
-            &update.external_body,
-            &update.external_html,
-        ),
-        (
-            Audience::Internal,
-            &update.internal_body,
-            &update.internal_html,
-        ),
-    ];
-    for (audience, markdown, html) in streams {
-        let (Some(markdown), Some(html)) = (markdown, html) else {
-            continue;
-        };
-        let payload = serde_json::json!({
-            "incident_id": incident.id,
-            "incident_name": incident.name,
-            "impact": incident.impact.as_str(),
-            "impact_label": incident.impact.label(),
-            "phase": update.status.as_str(),
-            "phase_label": update.status.label(),
-            "text": markdown,
-            "html": html,
-            "update_id": update.id,
-        });
-        queue_for_subscribers(
-            conn,
-            NotificationKind::IncidentUpdate,
-            audience,
-            &incident.component_ids,
-            format!("incident_update:{}", update.id),
-            payload,
-        )?;
-    }
-    Ok(())
 }
 
 /// Queues one notification of `kind` for the confirmed subscribers of

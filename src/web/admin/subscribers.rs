@@ -6,8 +6,10 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
+use crate::app;
 use crate::db::models::subscriber_admin::{self, AudienceCounts, ImportReport};
 use crate::domain::role::Permission;
+use crate::error::AppError;
 use crate::render::time::local;
 use crate::web::auth::{CsrfForm, NoFields, SignedIn};
 use crate::web::html::{self, see_other};
@@ -81,7 +83,7 @@ async fn subscribers_page(
     page: i64,
     notice: Option<String>,
     import: Option<(ImportReport, String)>,
-) -> Result<HttpResponse, crate::error::AppError> {
+) -> Result<HttpResponse, AppError> {
     let query = q.clone();
     let (counts, found) = state
         .db
@@ -163,49 +165,34 @@ pub async fn list(
     req: HttpRequest,
     staff: SignedIn,
     query: web::Query<SubscriberQuery>,
-) -> HttpResponse {
-    let result = async {
-        staff.require(Permission::ManageComponents)?;
-        let q = query.q.clone().unwrap_or_default().trim().to_string();
-        let notice = match query.done.as_deref() {
-            Some("removed") => Some("The subscriber was removed.".to_string()),
-            _ => None,
-        };
-        subscribers_page(
-            &state,
-            &req,
-            &staff,
-            q,
-            query.page.unwrap_or(0).max(0),
-            notice,
-            None,
-        )
-        .await
-    }
-    .await;
-    html::page(&state, &req, Some(&staff.0), result)
+) -> Result<HttpResponse, AppError> {
+    staff.require(Permission::ManageComponents)?;
+    let q = query.q.clone().unwrap_or_default().trim().to_string();
+    let notice = match query.done.as_deref() {
+        Some("removed") => Some("The subscriber was removed.".to_string()),
+        _ => None,
+    };
+    subscribers_page(
+        &state,
+        &req,
+        &staff,
+        q,
+        query.page.unwrap_or(0).max(0),
+        notice,
+        None,
+    )
+    .await
 }
 
 /// `POST /admin/subscribers/{id}/delete`
 pub async fn remove(
     state: web::Data<AppState>,
-    req: HttpRequest,
     staff: SignedIn,
     id: web::Path<i64>,
     _form: CsrfForm<NoFields>,
-) -> HttpResponse {
-    let id = id.into_inner();
-    let result = async {
-        staff.require(Permission::ManageComponents)?;
-        let actor = staff.0.email.clone();
-        state
-            .db
-            .run(move |conn| subscriber_admin::remove(conn, &actor, id))
-            .await?;
-        Ok(see_other("/admin/subscribers?done=removed"))
-    }
-    .await;
-    html::page(&state, &req, Some(&staff.0), result)
+) -> Result<HttpResponse, AppError> {
+    app::subscribers::remove(&state, &staff.as_actor(), id.into_inner()).await?;
+    Ok(see_other("/admin/subscribers?done=removed"))
 }
 
 /// `POST /admin/subscribers/import`
@@ -214,38 +201,27 @@ pub async fn import(
     req: HttpRequest,
     staff: SignedIn,
     form: CsrfForm<ImportForm>,
-) -> HttpResponse {
-    let result = async {
-        staff.require(Permission::ManageComponents)?;
-        let actor = staff.0.email.clone();
-        let csv = form.0.csv;
-        let text = csv.clone();
-        let report = state
-            .db
-            .run(move |conn| subscriber_admin::import(conn, &actor, &text))
-            .await?;
-        // Keep the bad lines in the box so they can be fixed and sent again.
-        let bad: std::collections::HashSet<usize> =
-            report.invalid.iter().map(|(n, _)| *n).collect();
-        let again: String = csv
-            .lines()
-            .enumerate()
-            .filter(|(i, _)| bad.contains(&(i + 1)))
-            .map(|(_, l)| format!("{l}\n"))
-            .collect();
-        subscribers_page(
-            &state,
-            &req,
-            &staff,
-            String::new(),
-            0,
-            None,
-            Some((report, again)),
-        )
-        .await
-    }
-    .await;
-    html::page(&state, &req, Some(&staff.0), result)
+) -> Result<HttpResponse, AppError> {
+    let csv = form.0.csv;
+    let report = app::subscribers::import(&state, &staff.as_actor(), csv.clone()).await?;
+    // Keep the bad lines in the box so they can be fixed and sent again.
+    let bad: std::collections::HashSet<usize> = report.invalid.iter().map(|(n, _)| *n).collect();
+    let again: String = csv
+        .lines()
+        .enumerate()
+        .filter(|(i, _)| bad.contains(&(i + 1)))
+        .map(|(_, l)| format!("{l}\n"))
+        .collect();
+    subscribers_page(
+        &state,
+        &req,
+        &staff,
+        String::new(),
+        0,
+        None,
+        Some((report, again)),
+    )
+    .await
 }
 
 #[derive(Serialize)]
@@ -277,44 +253,40 @@ pub async fn notifications(
     state: web::Data<AppState>,
     req: HttpRequest,
     staff: SignedIn,
-) -> HttpResponse {
-    let result = async {
-        staff.require(Permission::ManageComponents)?;
-        let latest = state
-            .db
-            .run(move |conn| subscriber_admin::latest_notifications(conn, 50))
-            .await?;
-        let rows: Vec<NotificationRow> = latest
-            .into_iter()
-            .map(|(n, p)| NotificationRow {
-                id: n.id,
-                subject: notification_title(&n),
-                kind: n.kind,
-                audience: n.audience,
-                created_at: local(n.created_at, state.settings.time_zone),
-                total: p.total(),
-                pending: p.pending,
-                sent: p.sent,
-                failed: p.failed,
-                quarantined: p.quarantined,
-                fanning_out: n.fanned_out_at.is_none(),
-            })
-            .collect();
-        Ok(html::render(
-            &state,
-            &req,
-            Some(&staff.0),
-            StatusCode::OK,
-            "admin/notifications",
-            NotificationsPage {
-                title: "Notifications",
-                auto_refresh: rows.iter().any(|r| r.pending > 0 || r.fanning_out),
-                rows,
-            },
-        ))
-    }
-    .await;
-    html::page(&state, &req, Some(&staff.0), result)
+) -> Result<HttpResponse, AppError> {
+    staff.require(Permission::ManageComponents)?;
+    let latest = state
+        .db
+        .run(move |conn| subscriber_admin::latest_notifications(conn, 50))
+        .await?;
+    let rows: Vec<NotificationRow> = latest
+        .into_iter()
+        .map(|(n, p)| NotificationRow {
+            id: n.id,
+            subject: notification_title(&n),
+            kind: n.kind,
+            audience: n.audience,
+            created_at: local(n.created_at, state.settings.time_zone),
+            total: p.total(),
+            pending: p.pending,
+            sent: p.sent,
+            failed: p.failed,
+            quarantined: p.quarantined,
+            fanning_out: n.fanned_out_at.is_none(),
+        })
+        .collect();
+    Ok(html::render(
+        &state,
+        &req,
+        Some(&staff.0),
+        StatusCode::OK,
+        "admin/notifications",
+        NotificationsPage {
+            title: "Notifications",
+            auto_refresh: rows.iter().any(|r| r.pending > 0 || r.fanning_out),
+            rows,
+        },
+    ))
 }
 
 /// A readable name: the incident and phase for an update, else the subject.

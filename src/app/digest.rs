@@ -1,1 +1,0 @@
-//! Use cases: digest (moved onto the application layer area by area).

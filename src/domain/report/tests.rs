@@ -1,3 +1,5 @@
+use chrono::NaiveDateTime;
+
 use super::*;
 use ReportAction::*;
 use ReportStatus::*;

@@ -191,7 +191,7 @@ impl Context {
                     body,
                 })
                 .collect();
-            db.run_now(|conn| phase_templates::ensure_default(conn, defaults))
+            db.run_now(|conn| templates::ensure_default(conn, defaults))
                 .map_err(|e| anyhow::anyhow!("installing the default phase templates: {e}"))?;
             if !applied.is_empty() {
                 tracing::info!(migrations = ?applied, "database migrated");

@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::{audit, lower, revision};
+use super::lower;
 use crate::db::schema::{phase_template_sets, phase_templates};
 use crate::db::{now, DbConn, StoreError};
 use crate::domain::incident::Phase;
@@ -155,96 +155,59 @@ fn ensure_name_free(conn: &mut DbConn, name: &str, except: Option<i64>) -> Resul
 /// Creates a set; texts must already be checked to parse.
 pub fn create(
     conn: &mut DbConn,
-    actor: &str,
     name: &str,
     description: &str,
     texts: Vec<PhaseText>,
 ) -> Result<TemplateSet, StoreError> {
-    conn.write_transaction(|conn| {
-        ensure_name_free(conn, name, None)?;
-        let at = now();
-        let id = on_backend!(conn, |c| diesel::insert_into(phase_template_sets::table)
-            .values((
-                phase_template_sets::name.eq(name.trim()),
-                phase_template_sets::description.eq(description.trim()),
-                phase_template_sets::created_at.eq(at),
-                phase_template_sets::updated_at.eq(at),
-            ))
-            .returning(phase_template_sets::id)
-            .get_result::<i64>(c))
-        .map_err(StoreError::on_unique(format!(
-            "A template set named {:?} already exists: choose another name.",
-            name.trim()
-        )))?;
-        replace_texts(conn, id, &texts)?;
-        let created = get(conn, id)?;
-        audit::record::<(), _>(
-            conn,
-            actor,
-            "templates.create",
-            ("template_set", Some(id)),
-            None,
-            Some(&created),
-        )?;
-        revision::bump(conn)?;
-        Ok(created)
-    })
+    ensure_name_free(conn, name, None)?;
+    let at = now();
+    let id = on_backend!(conn, |c| diesel::insert_into(phase_template_sets::table)
+        .values((
+            phase_template_sets::name.eq(name.trim()),
+            phase_template_sets::description.eq(description.trim()),
+            phase_template_sets::created_at.eq(at),
+            phase_template_sets::updated_at.eq(at),
+        ))
+        .returning(phase_template_sets::id)
+        .get_result::<i64>(c))
+    .map_err(StoreError::on_unique(format!(
+        "A template set named {:?} already exists: choose another name.",
+        name.trim()
+    )))?;
+    replace_texts(conn, id, &texts)?;
+    get(conn, id)
 }
 
-/// Replaces a set's name, description and texts.
+/// Replaces a set's name, description and texts; returns the set before and after.
 pub fn update(
     conn: &mut DbConn,
-    actor: &str,
     id: i64,
     name: &str,
     description: &str,
     texts: Vec<PhaseText>,
-) -> Result<TemplateSet, StoreError> {
-    conn.write_transaction(|conn| {
-        let before = get(conn, id)?;
-        on_backend!(conn, |c| diesel::update(
-            phase_template_sets::table.find(id)
-        )
-        .set((
-            phase_template_sets::name.eq(name.trim()),
-            phase_template_sets::description.eq(description.trim()),
-            phase_template_sets::updated_at.eq(now()),
-        ))
-        .execute(c))
-        .map_err(StoreError::on_unique(format!(
-            "A template set named {:?} already exists: choose another name.",
-            name.trim()
-        )))?;
-        replace_texts(conn, id, &texts)?;
-        let after = get(conn, id)?;
-        audit::record(
-            conn,
-            actor,
-            "templates.update",
-            ("template_set", Some(id)),
-            Some(&before),
-            Some(&after),
-        )?;
-        revision::bump(conn)?;
-        Ok(after)
-    })
+) -> Result<(TemplateSet, TemplateSet), StoreError> {
+    let before = get(conn, id)?;
+    on_backend!(conn, |c| diesel::update(
+        phase_template_sets::table.find(id)
+    )
+    .set((
+        phase_template_sets::name.eq(name.trim()),
+        phase_template_sets::description.eq(description.trim()),
+        phase_template_sets::updated_at.eq(now()),
+    ))
+    .execute(c))
+    .map_err(StoreError::on_unique(format!(
+        "A template set named {:?} already exists: choose another name.",
+        name.trim()
+    )))?;
+    replace_texts(conn, id, &texts)?;
+    let after = get(conn, id)?;
+    Ok((before, after))
 }
 
-/// Copies the shipped default texts into the database when no set exists yet.
-pub fn ensure_default(conn: &mut DbConn, texts: Vec<PhaseText>) -> Result<(), StoreError> {
-    conn.write_transaction(|conn| {
-        let count = on_backend!(conn, |c| phase_template_sets::table
-            .count()
-            .get_result::<i64>(c))?;
-        if count == 0 {
-            create(
-                conn,
-                "sitrep",
-                DEFAULT_SET,
-                "Shipped with Sitrep: plain, calm wording for each phase.",
-                texts,
-            )?;
-        }
-        Ok(())
-    })
+/// How many sets exist (none before the defaults are installed).
+pub fn count(conn: &mut DbConn) -> Result<i64, StoreError> {
+    Ok(on_backend!(conn, |c| phase_template_sets::table
+        .count()
+        .get_result::<i64>(c))?)
 }

@@ -1,9 +1,9 @@
 //! The roster (a main and a backup contact per incident role) and who held
 //! each role of an incident, with every handover.
 //!
-//! A handover is one write transaction: the current holding of the role is
-//! closed (ended at the handover time, by whoever handed over) and the new
-//! one opened. A partial unique index keeps at most one open holding per
+//! A handover is one write (the application layer's transaction): the
+//! current holding of the role is closed (ended at the handover time, by
+//! whoever handed over) and the new one opened. A partial unique index keeps at most one open holding per
 //! incident and role, so two people handing a role over at once cannot both
 //! win: the loser gets a conflict and tries again.
 
@@ -11,7 +11,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
-use super::{audit, incidents, revision};
+use super::incidents;
 use crate::db::schema::{incident_role_holdings, roster_entries};
 use crate::db::{now, DbConn, StoreError};
 use crate::domain::roster::{check_handover, Contact, CurrentHolder, IncidentRole};
@@ -87,6 +87,14 @@ pub fn get(conn: &mut DbConn, role: IncidentRole) -> Result<Option<RosterEntry>,
     .transpose()
 }
 
+/// A roster line before and after a write (`before` is `None` for a role
+/// nobody had filled in).
+#[derive(Debug, Clone)]
+pub struct EntryChange {
+    pub before: Option<RosterEntry>,
+    pub after: RosterEntry,
+}
+
 /// Sets the main and backup contact of a role (replacing what was there).
 pub fn set(
     conn: &mut DbConn,
@@ -94,50 +102,39 @@ pub fn set(
     role: IncidentRole,
     main: Contact,
     backup: Option<Contact>,
-) -> Result<RosterEntry, StoreError> {
-    conn.write_transaction(|conn| {
-        let before = get(conn, role)?;
-        let at = now();
-        let backup_ref = backup.as_ref();
-        let values = (
-            roster_entries::main_name.eq(&main.name),
-            roster_entries::main_email.eq(&main.email),
-            roster_entries::main_phone.eq(&main.phone),
-            roster_entries::backup_name.eq(backup_ref.map(|b| &b.name)),
-            roster_entries::backup_email.eq(backup_ref.and_then(|b| b.email.as_ref())),
-            roster_entries::backup_phone.eq(backup_ref.and_then(|b| b.phone.as_ref())),
-            roster_entries::updated_by.eq(actor),
-            roster_entries::updated_at.eq(at),
-        );
-        if before.is_some() {
-            on_backend!(conn, |c| diesel::update(
-                roster_entries::table.filter(roster_entries::role.eq(role.as_str()))
-            )
-            .set(values)
-            .execute(c))?;
-        } else {
-            on_backend!(conn, |c| diesel::insert_into(roster_entries::table)
-                .values((roster_entries::role.eq(role.as_str()), values))
-                .execute(c))
-            .map_err(StoreError::on_unique(format!(
-                "Someone else filled in the role {} at the same moment: reload and try again.",
-                role.label()
-            )))?;
-        }
-        let after = get(conn, role)?.ok_or_else(|| {
-            StoreError::Task(format!("the roster line for {} vanished", role.as_str()))
-        })?;
-        audit::record(
-            conn,
-            actor,
-            "roster.update",
-            ("roster", None),
-            before.as_ref(),
-            Some(&after),
-        )?;
-        revision::bump(conn)?;
-        Ok(after)
-    })
+) -> Result<EntryChange, StoreError> {
+    let before = get(conn, role)?;
+    let at = now();
+    let backup_ref = backup.as_ref();
+    let values = (
+        roster_entries::main_name.eq(&main.name),
+        roster_entries::main_email.eq(&main.email),
+        roster_entries::main_phone.eq(&main.phone),
+        roster_entries::backup_name.eq(backup_ref.map(|b| &b.name)),
+        roster_entries::backup_email.eq(backup_ref.and_then(|b| b.email.as_ref())),
+        roster_entries::backup_phone.eq(backup_ref.and_then(|b| b.phone.as_ref())),
+        roster_entries::updated_by.eq(actor),
+        roster_entries::updated_at.eq(at),
+    );
+    if before.is_some() {
+        on_backend!(conn, |c| diesel::update(
+            roster_entries::table.filter(roster_entries::role.eq(role.as_str()))
+        )
+        .set(values)
+        .execute(c))?;
+    } else {
+        on_backend!(conn, |c| diesel::insert_into(roster_entries::table)
+            .values((roster_entries::role.eq(role.as_str()), values))
+            .execute(c))
+        .map_err(StoreError::on_unique(format!(
+            "Someone else filled in the role {} at the same moment: reload and try again.",
+            role.label()
+        )))?;
+    }
+    let after = get(conn, role)?.ok_or_else(|| {
+        StoreError::Task(format!("the roster line for {} vanished", role.as_str()))
+    })?;
+    Ok(EntryChange { before, after })
 }
 
 /// One person holding one role of an incident for a while.
@@ -223,9 +220,17 @@ fn open_holding(
     .transpose()
 }
 
+/// A role changing hands: the holding that ended (`None` when nobody held
+/// the role) and the new one.
+#[derive(Debug, Clone)]
+pub struct Handover {
+    pub previous: Option<RoleHolding>,
+    pub holding: RoleHolding,
+}
+
 /// Gives `role` of the incident to `holder` at `at` (now when `None`): the
 /// first holder takes it, a later one takes it over from the current holder,
-/// whose holding ends then. Returns the new holding.
+/// whose holding ends then.
 pub fn assign(
     conn: &mut DbConn,
     actor: &str,
@@ -234,70 +239,55 @@ pub fn assign(
     holder: Contact,
     at: Option<NaiveDateTime>,
     note: Option<String>,
-) -> Result<RoleHolding, StoreError> {
-    conn.write_transaction(|conn| {
-        incidents::get(conn, incident_id)?;
-        let current_time = now();
-        let at = at.unwrap_or(current_time);
-        let previous = open_holding(conn, incident_id, role)?;
-        check_handover(
-            role,
-            previous.as_ref().map(|p| CurrentHolder {
-                holder: &p.holder,
-                since: p.started_at,
-            }),
-            &holder,
-            at,
-            current_time,
-        )?;
-        if let Some(previous) = &previous {
-            on_backend!(conn, |c| diesel::update(
-                incident_role_holdings::table.find(previous.id)
-            )
-            .set((
-                incident_role_holdings::ended_at.eq(at),
-                incident_role_holdings::ended_by.eq(actor),
-            ))
-            .execute(c))?;
-        }
-        let conflict = StoreError::on_unique(format!(
-            "Someone else changed who holds the role {} at the same moment: reload and try again.",
-            role.label()
-        ));
-        let id = on_backend!(conn, |c| diesel::insert_into(incident_role_holdings::table)
-            .values((
-                incident_role_holdings::incident_id.eq(incident_id),
-                incident_role_holdings::role.eq(role.as_str()),
-                incident_role_holdings::holder_name.eq(&holder.name),
-                incident_role_holdings::holder_email.eq(&holder.email),
-                incident_role_holdings::holder_phone.eq(&holder.phone),
-                incident_role_holdings::started_at.eq(at),
-                incident_role_holdings::assigned_by.eq(actor),
-                incident_role_holdings::note.eq(&note),
-            ))
-            .returning(incident_role_holdings::id)
-            .get_result::<i64>(c))
-        .map_err(conflict)?;
-        let holding: RoleHolding = on_backend!(conn, |c| incident_role_holdings::table
-            .select(HoldingRow::as_select())
-            .find(id)
-            .first(c))?
-        .try_into()?;
-        audit::record(
-            conn,
-            actor,
-            if previous.is_some() {
-                "incident.role_handed_over"
-            } else {
-                "incident.role_assigned"
-            },
-            ("incident", Some(incident_id)),
-            previous.as_ref(),
-            Some(&holding),
-        )?;
-        revision::bump(conn)?;
-        Ok(holding)
-    })
+) -> Result<Handover, StoreError> {
+    incidents::get(conn, incident_id)?;
+    let current_time = now();
+    let at = at.unwrap_or(current_time);
+    let previous = open_holding(conn, incident_id, role)?;
+    check_handover(
+        role,
+        previous.as_ref().map(|p| CurrentHolder {
+            holder: &p.holder,
+            since: p.started_at,
+        }),
+        &holder,
+        at,
+        current_time,
+    )?;
+    if let Some(previous) = &previous {
+        on_backend!(conn, |c| diesel::update(
+            incident_role_holdings::table.find(previous.id)
+        )
+        .set((
+            incident_role_holdings::ended_at.eq(at),
+            incident_role_holdings::ended_by.eq(actor),
+        ))
+        .execute(c))?;
+    }
+    let conflict = StoreError::on_unique(format!(
+        "Someone else changed who holds the role {} at the same moment: reload and try again.",
+        role.label()
+    ));
+    let id = on_backend!(conn, |c| diesel::insert_into(incident_role_holdings::table)
+        .values((
+            incident_role_holdings::incident_id.eq(incident_id),
+            incident_role_holdings::role.eq(role.as_str()),
+            incident_role_holdings::holder_name.eq(&holder.name),
+            incident_role_holdings::holder_email.eq(&holder.email),
+            incident_role_holdings::holder_phone.eq(&holder.phone),
+            incident_role_holdings::started_at.eq(at),
+            incident_role_holdings::assigned_by.eq(actor),
+            incident_role_holdings::note.eq(&note),
+        ))
+        .returning(incident_role_holdings::id)
+        .get_result::<i64>(c))
+    .map_err(conflict)?;
+    let holding: RoleHolding = on_backend!(conn, |c| incident_role_holdings::table
+        .select(HoldingRow::as_select())
+        .find(id)
+        .first(c))?
+    .try_into()?;
+    Ok(Handover { previous, holding })
 }
 
 /// The current holder of each role (`None` where nobody holds it), in the

@@ -7,6 +7,8 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 
+use crate::app;
+use crate::app::templates::SetInput;
 use crate::db::models::phase_templates::{self, PhaseText, TemplateSet, DEFAULT_SET};
 use crate::domain::incident::Phase;
 use crate::domain::role::{Permission, Staff};
@@ -72,9 +74,7 @@ fn fields_of(lookup: impl Fn(Phase, Audience) -> String) -> Vec<TextField> {
 }
 
 /// Parses and checks a submitted set: name, description and eight texts.
-pub fn parse_set(
-    form: &BTreeMap<String, String>,
-) -> Result<(String, String, Vec<PhaseText>), Invalid> {
+pub fn parse_set(form: &BTreeMap<String, String>) -> Result<SetInput, Invalid> {
     let get = |k: &str| form.get(k).map(String::as_str).unwrap_or("");
     let name = Name::parse("template set", get("name"))?.into_string();
     let description = Description::parse("template set", get("description"))?.into_string();
@@ -104,7 +104,11 @@ pub fn parse_set(
             });
         }
     }
-    Ok((name, description, texts))
+    Ok(SetInput {
+        name,
+        description,
+        texts,
+    })
 }
 
 fn render_form(
@@ -129,28 +133,24 @@ pub async fn list(
     req: HttpRequest,
     staff: SignedIn,
     query: web::Query<ListQuery>,
-) -> HttpResponse {
-    let result = async {
-        let sets = state.db.run(phase_templates::list).await?;
-        Ok(html::render(
-            &state,
-            &req,
-            Some(&staff.0),
-            StatusCode::OK,
-            "admin/templates",
-            ListPage {
-                title: "Phase templates",
-                sets,
-                notice: match query.done.as_deref() {
-                    Some("saved") => Some("Template set saved."),
-                    _ => None,
-                },
-                can_manage: staff.0.can(Permission::ManageTemplates),
+) -> Result<HttpResponse, AppError> {
+    let sets = state.db.run(phase_templates::list).await?;
+    Ok(html::render(
+        &state,
+        &req,
+        Some(&staff.0),
+        StatusCode::OK,
+        "admin/templates",
+        ListPage {
+            title: "Phase templates",
+            sets,
+            notice: match query.done.as_deref() {
+                Some("saved") => Some("Template set saved."),
+                _ => None,
             },
-        ))
-    }
-    .await;
-    html::page(&state, &req, Some(&staff.0), result)
+            can_manage: staff.0.can(Permission::ManageTemplates),
+        },
+    ))
 }
 
 /// `GET /admin/templates/new?from=ID` — a new set, starting from an existing one.
@@ -159,34 +159,30 @@ pub async fn new_form(
     req: HttpRequest,
     staff: SignedIn,
     query: web::Query<ListQuery>,
-) -> HttpResponse {
-    let result = async {
-        staff.require(Permission::ManageTemplates)?;
-        let from = query.from;
-        let base = state
-            .db
-            .run(move |conn| match from {
-                Some(id) => phase_templates::get(conn, id),
-                None => phase_templates::find_by_name(conn, DEFAULT_SET),
-            })
-            .await
-            .ok();
-        let page = FormPage {
-            title: "New template set".into(),
-            action: "/admin/templates".into(),
-            name: String::new(),
-            description: String::new(),
-            fields: fields_of(|p, a| {
-                base.as_ref()
-                    .map_or(String::new(), |b| b.text(p, a).to_string())
-            }),
-            error: None,
-            submit: "Create template set",
-        };
-        Ok(render_form(&state, &req, &staff.0, StatusCode::OK, page))
-    }
-    .await;
-    html::page(&state, &req, Some(&staff.0), result)
+) -> Result<HttpResponse, AppError> {
+    staff.require(Permission::ManageTemplates)?;
+    let from = query.from;
+    let base = state
+        .db
+        .run(move |conn| match from {
+            Some(id) => phase_templates::get(conn, id),
+            None => phase_templates::find_by_name(conn, DEFAULT_SET),
+        })
+        .await
+        .ok();
+    let page = FormPage {
+        title: "New template set".into(),
+        action: "/admin/templates".into(),
+        name: String::new(),
+        description: String::new(),
+        fields: fields_of(|p, a| {
+            base.as_ref()
+                .map_or(String::new(), |b| b.text(p, a).to_string())
+        }),
+        error: None,
+        submit: "Create template set",
+    };
+    Ok(render_form(&state, &req, &staff.0, StatusCode::OK, page))
 }
 
 async fn save(
@@ -196,17 +192,14 @@ async fn save(
     existing: Option<i64>,
     form: BTreeMap<String, String>,
 ) -> Result<HttpResponse, AppError> {
-    staff_can(staff)?;
+    let actor = crate::app::Actor::Staff(staff.clone());
+    actor.require(Permission::ManageTemplates)?;
     let outcome = async {
-        let (name, description, texts) = parse_set(&form)?;
-        let actor = staff.email.clone();
-        state
-            .db
-            .run(move |conn| match existing {
-                Some(id) => phase_templates::update(conn, &actor, id, &name, &description, texts),
-                None => phase_templates::create(conn, &actor, &name, &description, texts),
-            })
-            .await?;
+        let input = parse_set(&form)?;
+        match existing {
+            Some(id) => app::templates::replace(state, &actor, id, input).await?,
+            None => app::templates::create(state, &actor, input).await?,
+        };
         Ok::<_, AppError>(())
     }
     .await;
@@ -244,19 +237,14 @@ async fn save(
     }
 }
 
-fn staff_can(staff: &Staff) -> Result<(), AppError> {
-    crate::web::auth::require(staff, Permission::ManageTemplates).map(|_| ())
-}
-
 /// `POST /admin/templates`
 pub async fn create(
     state: web::Data<AppState>,
     req: HttpRequest,
     staff: SignedIn,
     form: CsrfForm<BTreeMap<String, String>>,
-) -> HttpResponse {
-    let result = save(&state, &req, &staff.0, None, form.0).await;
-    html::page(&state, &req, Some(&staff.0), result)
+) -> Result<HttpResponse, AppError> {
+    save(&state, &req, &staff.0, None, form.0).await
 }
 
 /// `GET /admin/templates/{id}`
@@ -265,27 +253,23 @@ pub async fn edit_form(
     req: HttpRequest,
     staff: SignedIn,
     id: web::Path<i64>,
-) -> HttpResponse {
+) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
-    let result = async {
-        staff.require(Permission::ManageTemplates)?;
-        let set = state
-            .db
-            .run(move |conn| phase_templates::get(conn, id))
-            .await?;
-        let page = FormPage {
-            title: format!("Edit {}", set.name),
-            action: format!("/admin/templates/{id}"),
-            name: set.name.clone(),
-            description: set.description.clone(),
-            fields: fields_of(|p, a| set.text(p, a).to_string()),
-            error: None,
-            submit: "Save template set",
-        };
-        Ok(render_form(&state, &req, &staff.0, StatusCode::OK, page))
-    }
-    .await;
-    html::page(&state, &req, Some(&staff.0), result)
+    staff.require(Permission::ManageTemplates)?;
+    let set = state
+        .db
+        .run(move |conn| phase_templates::get(conn, id))
+        .await?;
+    let page = FormPage {
+        title: format!("Edit {}", set.name),
+        action: format!("/admin/templates/{id}"),
+        name: set.name.clone(),
+        description: set.description.clone(),
+        fields: fields_of(|p, a| set.text(p, a).to_string()),
+        error: None,
+        submit: "Save template set",
+    };
+    Ok(render_form(&state, &req, &staff.0, StatusCode::OK, page))
 }
 
 /// `POST /admin/templates/{id}`
@@ -295,7 +279,6 @@ pub async fn update(
     staff: SignedIn,
     id: web::Path<i64>,
     form: CsrfForm<BTreeMap<String, String>>,
-) -> HttpResponse {
-    let result = save(&state, &req, &staff.0, Some(id.into_inner()), form.0).await;
-    html::page(&state, &req, Some(&staff.0), result)
+) -> Result<HttpResponse, AppError> {
+    save(&state, &req, &staff.0, Some(id.into_inner()), form.0).await
 }

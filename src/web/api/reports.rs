@@ -8,9 +8,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::ErrorBody;
+use crate::app;
+use crate::app::reports::{ItemPatch, SectionsPatch};
 use crate::db::models::incidents;
-use crate::db::models::reports::{self, ActionItem, ItemPatch, Report, ReportError, SectionsPatch};
-use crate::db::DbConn;
+use crate::db::models::reports::{self, ActionItem, Report};
+use crate::db::{DbConn, StoreError};
 use crate::domain::milestone::Milestone;
 use crate::domain::report::{
     self as rules, decide, minutes_label, DiffLine, ItemPriority, ItemSnapshot, ItemStatus, Link,
@@ -22,24 +24,6 @@ use crate::render::statuspage::timestamp;
 use crate::web::auth::ApiCaller;
 use crate::web::body::{self, nullable};
 use crate::web::state::AppState;
-
-impl From<ReportError> for AppError {
-    fn from(err: ReportError) -> Self {
-        match err {
-            ReportError::Forbidden(m) => AppError::Forbidden(m),
-            ReportError::Store(e) => e.into(),
-        }
-    }
-}
-
-/// Runs one report query or write on the blocking pool.
-pub async fn run<T, F>(state: &AppState, f: F) -> Result<T, AppError>
-where
-    F: FnOnce(&mut DbConn) -> Result<T, ReportError> + Send + 'static,
-    T: Send + 'static,
-{
-    Ok(state.db.run(move |conn| Ok(f(conn))).await??)
-}
 
 /// One row of the Time Summary.
 #[derive(Debug, Serialize, ToSchema)]
@@ -148,7 +132,7 @@ pub struct ReportData {
     pub versions: Vec<ReportContent>,
 }
 
-pub fn load(conn: &mut DbConn, incident_id: i64) -> Result<ReportData, ReportError> {
+pub fn load(conn: &mut DbConn, incident_id: i64) -> Result<ReportData, StoreError> {
     conn.read_transaction(|conn| {
         let report = reports::get(conn, incident_id)?;
         let incident = incidents::get(conn, incident_id)?;
@@ -212,7 +196,7 @@ fn view(staff: &Staff, data: ReportData) -> ReportView {
 }
 
 async fn respond(state: &AppState, staff: Staff, id: i64) -> Result<HttpResponse, AppError> {
-    let data = run(state, move |conn| load(conn, id)).await?;
+    let data = state.db.run(move |conn| load(conn, id)).await?;
     Ok(HttpResponse::Ok().json(view(&staff, data)))
 }
 
@@ -270,12 +254,7 @@ pub async fn update(
         recommendations: input.recommendations,
     };
     let id = id.into_inner();
-    let staff = caller.0.clone();
-    run(&state, move |conn| {
-        reports::update_sections(conn, &staff, id, patch)
-    })
-    .await?;
-    state.refresh_pages().await?;
+    app::reports::edit(&state, &caller.as_actor(), id, patch).await?;
     respond(&state, caller.0, id).await
 }
 
@@ -317,12 +296,7 @@ pub async fn step(
     } else {
         body::parse_json(&raw, "report")?
     };
-    let staff = caller.0.clone();
-    run(&state, move |conn| {
-        reports::step(conn, &staff, id, action, input.comment.as_deref())
-    })
-    .await?;
-    state.refresh_pages().await?;
+    app::reports::step(&state, &caller.as_actor(), id, action, input.comment).await?;
     respond(&state, caller.0, id).await
 }
 
@@ -492,13 +466,7 @@ pub async fn create_item(
         rules::parse_due(input.due_on.as_deref().unwrap_or(""))?,
         input.status.unwrap_or(ItemStatus::Open),
     )?;
-    let id = id.into_inner();
-    let staff = caller.0.clone();
-    let created = run(&state, move |conn| {
-        reports::create_item(conn, &staff, id, item)
-    })
-    .await?;
-    state.refresh_pages().await?;
+    let created = app::reports::create_item(&state, &caller.as_actor(), *id, item).await?;
     Ok(HttpResponse::Created()
         .insert_header(("Location", format!("/api/v1/action-items/{}", created.id)))
         .json(ActionItemView::from(created)))
@@ -538,13 +506,7 @@ pub async fn update_item(
         },
         status: input.status,
     };
-    let id = id.into_inner();
-    let staff = caller.0.clone();
-    let updated = run(&state, move |conn| {
-        reports::update_item(conn, &staff, id, patch)
-    })
-    .await?;
-    state.refresh_pages().await?;
+    let updated = app::reports::update_item(&state, &caller.as_actor(), *id, patch).await?;
     Ok(HttpResponse::Ok().json(ActionItemView::from(updated)))
 }
 
@@ -556,10 +518,7 @@ pub async fn delete_item(
     caller: ApiCaller,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    let id = id.into_inner();
-    let staff = caller.0.clone();
-    run(&state, move |conn| reports::delete_item(conn, &staff, id)).await?;
-    state.refresh_pages().await?;
+    app::reports::delete_item(&state, &caller.as_actor(), *id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::ErrorBody;
+use crate::app;
+use crate::app::roster::Holder;
 use crate::db::models::roster::{self, RoleHolding, RosterEntry};
 use crate::domain::role::Permission;
 use crate::domain::roster::{parse_note, Contact, IncidentRole};
@@ -144,12 +146,7 @@ pub async fn update(
         .as_ref()
         .map(|b| b.parse("backup"))
         .transpose()?;
-    let actor = caller.actor();
-    let entry = state
-        .db
-        .run(move |conn| roster::set(conn, &actor, role, main, backup))
-        .await?;
-    state.refresh_pages().await?;
+    let entry = app::roster::set_contacts(&state, &caller.as_actor(), role, main, backup).await?;
     Ok(HttpResponse::Ok().json(entry_view(role, Some(entry))))
 }
 
@@ -286,34 +283,22 @@ pub async fn assign(
             ))
         }
     };
-    let pick = input.from_roster;
-    let actor = caller.actor();
-    let all = state
-        .db
-        .run(move |conn| {
-            let holder = match (holder, pick) {
-                (Some(holder), _) => holder,
-                (None, pick) => {
-                    let entry = roster::get(conn, role)?;
-                    let contact = match (entry, pick) {
-                        (Some(e), Some(RosterPick::Main)) => Some(e.main),
-                        (Some(e), Some(RosterPick::Backup)) => e.backup,
-                        _ => None,
-                    };
-                    contact.ok_or_else(|| {
-                        Invalid::new(format!(
-                            "Field `from_roster`: the roster has no {} contact for {}: fill it in first (PUT /api/v1/roster/{}) or name the person in `holder`.",
-                            if matches!(pick, Some(RosterPick::Backup)) { "backup" } else { "main" },
-                            role.label(),
-                            role.as_str()
-                        ))
-                    })?
-                }
-            };
-            roster::assign(conn, &actor, id, role, holder, at, note)?;
-            roster::holdings(conn, id)
-        })
-        .await?;
-    state.refresh_pages().await?;
+    let holder = match (holder, input.from_roster) {
+        (Some(holder), _) => Holder::Named(holder),
+        (None, pick) => {
+            let backup = matches!(pick, Some(RosterPick::Backup));
+            Holder::FromRoster {
+                backup,
+                if_missing: format!(
+                    "Field `from_roster`: the roster has no {} contact for {}: fill it in first (PUT /api/v1/roster/{}) or name the person in `holder`.",
+                    if backup { "backup" } else { "main" },
+                    role.label(),
+                    role.as_str()
+                ),
+            }
+        }
+    };
+    app::roster::assign(&state, &caller.as_actor(), id, role, holder, at, note).await?;
+    let all = state.db.run(move |conn| roster::holdings(conn, id)).await?;
     Ok(HttpResponse::Created().json(roles_view(id, all)))
 }

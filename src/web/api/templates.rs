@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::ErrorBody;
+use crate::app;
 use crate::db::models::phase_templates::{self, TemplateSet};
 use crate::domain::role::Permission;
 use crate::error::AppError;
@@ -101,12 +102,8 @@ pub async fn create(
 ) -> Result<HttpResponse, AppError> {
     caller.require(Permission::ManageTemplates)?;
     let input: TemplateSetInput = body::parse_json(&body::read(payload).await?, "template_set")?;
-    let (name, description, texts) = parse_set(&as_form(&input))?;
-    let actor = caller.actor();
-    let set = state
-        .db
-        .run(move |conn| phase_templates::create(conn, &actor, &name, &description, texts))
-        .await?;
+    let set =
+        app::templates::create(&state, &caller.as_actor(), parse_set(&as_form(&input))?).await?;
     Ok(HttpResponse::Created().json(view(set)))
 }
 
@@ -137,12 +134,7 @@ pub async fn replace(
 ) -> Result<HttpResponse, AppError> {
     caller.require(Permission::ManageTemplates)?;
     let input: TemplateSetInput = body::parse_json(&body::read(payload).await?, "template_set")?;
-    let (name, description, texts) = parse_set(&as_form(&input))?;
-    let actor = caller.actor();
-    let id = id.into_inner();
-    let set = state
-        .db
-        .run(move |conn| phase_templates::update(conn, &actor, id, &name, &description, texts))
-        .await?;
+    let input = parse_set(&as_form(&input))?;
+    let set = app::templates::replace(&state, &caller.as_actor(), *id, input).await?;
     Ok(HttpResponse::Ok().json(view(set)))
 }

@@ -7,14 +7,15 @@ use std::collections::BTreeMap;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::NaiveDateTime;
 use serde::Serialize;
 
-use super::metrics::human;
-use crate::config::Settings;
-use crate::db::models::incidents::Incident;
+mod sla;
+
+pub use sla::{sla_panel, SlaPanel};
+
+use crate::app;
+use crate::app::roster::Holder;
 use crate::db::models::roster::{self, RoleHolding, RosterEntry};
-use crate::domain::metrics::{Clock, SlaKind};
 use crate::domain::role::{Permission, Role, Staff};
 use crate::domain::roster::{parse_note, Contact, ContactPart, IncidentRole};
 use crate::domain::Invalid;
@@ -22,7 +23,6 @@ use crate::error::AppError;
 use crate::render::time::local;
 use crate::web::auth::{CsrfForm, SignedIn};
 use crate::web::html::{self, see_other};
-use crate::web::sla::{incident_sla, metric_of, SlaClockView, SlaState, SlaTargetView};
 use crate::web::state::AppState;
 
 // ---------------------------------------------------------------- roster page
@@ -111,24 +111,20 @@ pub async fn show(
     req: HttpRequest,
     staff: SignedIn,
     query: web::Query<RosterQuery>,
-) -> HttpResponse {
-    let result = async {
-        let mut page = roster_page(&state, &staff.0).await?;
-        page.notice = match query.done.as_deref() {
-            Some("saved") => Some("Roster saved."),
-            _ => None,
-        };
-        Ok(html::render(
-            &state,
-            &req,
-            Some(&staff.0),
-            StatusCode::OK,
-            "admin/roster",
-            page,
-        ))
-    }
-    .await;
-    html::page(&state, &req, Some(&staff.0), result)
+) -> Result<HttpResponse, AppError> {
+    let mut page = roster_page(&state, &staff.0).await?;
+    page.notice = match query.done.as_deref() {
+        Some("saved") => Some("Roster saved."),
+        _ => None,
+    };
+    Ok(html::render(
+        &state,
+        &req,
+        Some(&staff.0),
+        StatusCode::OK,
+        "admin/roster",
+        page,
+    ))
 }
 
 fn part_label(part: ContactPart) -> &'static str {
@@ -164,64 +160,50 @@ pub async fn save(
     staff: SignedIn,
     role: web::Path<String>,
     form: CsrfForm<BTreeMap<String, String>>,
-) -> HttpResponse {
+) -> Result<HttpResponse, AppError> {
     let form = form.0;
-    let result = async {
-        staff.require(Permission::EditIncident)?;
-        let role = IncidentRole::parse(&role).map_err(|e| AppError::NotFound(e.0))?;
-        let parsed = (|| {
-            let main = contact_from(&form, "main", "Main contact")?;
-            let backup_given = ["backup_name", "backup_email", "backup_phone"]
-                .iter()
-                .any(|k| !field(&form, k).trim().is_empty());
-            let backup = backup_given
-                .then(|| contact_from(&form, "backup", "Backup contact"))
-                .transpose()?;
-            Ok::<_, Invalid>((main, backup))
-        })();
-        let outcome = match parsed {
-            Ok((main, backup)) => {
-                let actor = staff.0.email.clone();
-                state
-                    .db
-                    .run(move |conn| roster::set(conn, &actor, role, main, backup))
-                    .await
-                    .map_err(AppError::from)
-            }
-            Err(e) => Err(AppError::Invalid(e.0)),
-        };
-        match outcome {
-            Ok(_) => Ok(see_other(&format!(
-                "/admin/roster?done=saved#role-{}",
-                role.as_str()
-            ))),
-            Err(AppError::Invalid(message)) | Err(AppError::Conflict(message)) => {
-                let mut page = roster_page(&state, &staff.0).await?;
-                if let Some(row) = page.roles.iter_mut().find(|r| r.key == role.as_str()) {
-                    row.error = Some(message);
-                    row.open = true;
-                    let typed = |p: &str| ContactFields {
-                        name: field(&form, &format!("{p}_name")).into(),
-                        email: field(&form, &format!("{p}_email")).into(),
-                        phone: field(&form, &format!("{p}_phone")).into(),
-                    };
-                    row.main_fields = typed("main");
-                    row.backup_fields = typed("backup");
-                }
-                Ok(html::render(
-                    &state,
-                    &req,
-                    Some(&staff.0),
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "admin/roster",
-                    page,
-                ))
-            }
-            Err(other) => Err(other),
-        }
+    staff.require(Permission::EditIncident)?;
+    let role = IncidentRole::parse(&role).map_err(|e| AppError::NotFound(e.0))?;
+    let outcome = async {
+        let main = contact_from(&form, "main", "Main contact")?;
+        let backup_given = ["backup_name", "backup_email", "backup_phone"]
+            .iter()
+            .any(|k| !field(&form, k).trim().is_empty());
+        let backup = backup_given
+            .then(|| contact_from(&form, "backup", "Backup contact"))
+            .transpose()?;
+        app::roster::set_contacts(&state, &staff.as_actor(), role, main, backup).await
     }
     .await;
-    html::page(&state, &req, Some(&staff.0), result)
+    match outcome {
+        Ok(_) => Ok(see_other(&format!(
+            "/admin/roster?done=saved#role-{}",
+            role.as_str()
+        ))),
+        Err(AppError::Invalid(message)) | Err(AppError::Conflict(message)) => {
+            let mut page = roster_page(&state, &staff.0).await?;
+            if let Some(row) = page.roles.iter_mut().find(|r| r.key == role.as_str()) {
+                row.error = Some(message);
+                row.open = true;
+                let typed = |p: &str| ContactFields {
+                    name: field(&form, &format!("{p}_name")).into(),
+                    email: field(&form, &format!("{p}_email")).into(),
+                    phone: field(&form, &format!("{p}_phone")).into(),
+                };
+                row.main_fields = typed("main");
+                row.backup_fields = typed("backup");
+            }
+            Ok(html::render(
+                &state,
+                &req,
+                Some(&staff.0),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "admin/roster",
+                page,
+            ))
+        }
+        Err(other) => Err(other),
+    }
 }
 
 // ---------------------------------------------------------------- roles panel
@@ -386,7 +368,8 @@ pub async fn assign_from_form(
     incident_id: i64,
     form: &BTreeMap<String, String>,
 ) -> Result<(), AppError> {
-    crate::web::auth::require(staff, Permission::EditIncident)?;
+    let actor = app::Actor::Staff(staff.clone());
+    actor.require(Permission::EditIncident)?;
     let role = IncidentRole::parse(field(form, "role"))?;
     let note = parse_note(field(form, "note"))?;
     let pick = field(form, "pick").to_string();
@@ -395,213 +378,16 @@ pub async fn assign_from_form(
         "me" => Some(me(staff)),
         _ => Some(contact_from(form, "holder", "Someone else,")?),
     };
-    let actor = staff.email.clone();
-    state
-        .db
-        .run(move |conn| {
-            let holder = match typed {
-                Some(holder) => holder,
-                None => {
-                    let entry = roster::get(conn, role)?;
-                    let contact = match (&entry, pick.as_str()) {
-                        (Some(e), "main") => Some(e.main.clone()),
-                        (Some(e), _) => e.backup.clone(),
-                        (None, _) => None,
-                    };
-                    contact.ok_or_else(|| {
-                        Invalid::new(format!(
-                            "The roster has no {pick} contact for {}: choose someone else or fill in the roster.",
-                            role.label()
-                        ))
-                    })?
-                }
-            };
-            roster::assign(conn, &actor, incident_id, role, holder, None, note)
-        })
-        .await?;
+    let holder = match typed {
+        Some(holder) => Holder::Named(holder),
+        None => Holder::FromRoster {
+            backup: pick != "main",
+            if_missing: format!(
+                "The roster has no {pick} contact for {}: choose someone else or fill in the roster.",
+                role.label()
+            ),
+        },
+    };
+    app::roster::assign(state, &actor, incident_id, role, holder, None, note).await?;
     Ok(())
-}
-
-// ---------------------------------------------------------------- SLA panel
-
-#[derive(Serialize)]
-struct SlaClockLine {
-    clock: &'static str,
-    agreed: bool,
-    state: &'static str,
-    state_label: &'static str,
-    icon: &'static str,
-    class: &'static str,
-    detail: String,
-}
-
-#[derive(Serialize)]
-struct SlaLine {
-    label: &'static str,
-    definition: &'static str,
-    target: String,
-    agreed_clock: &'static str,
-    state: &'static str,
-    state_label: &'static str,
-    icon: &'static str,
-    class: &'static str,
-    clocks: Vec<SlaClockLine>,
-}
-
-/// The "SLA" panel of the incident page.
-#[derive(Serialize)]
-pub struct SlaPanel {
-    priority: &'static str,
-    /// Why there is nothing to show, when there is not.
-    none: Option<String>,
-    lines: Vec<SlaLine>,
-}
-
-fn icon(state: SlaState) -> &'static str {
-    match state {
-        SlaState::Met => "✓",
-        SlaState::Breached => "✗",
-        SlaState::Running => "…",
-        SlaState::NotMeasurable => "–",
-    }
-}
-
-/// The existing console classes that colour the state (its word and icon
-/// carry the meaning on their own).
-fn state_class(state: SlaState) -> &'static str {
-    match state {
-        SlaState::Met => "phase phase-resolved",
-        SlaState::Breached => "overdue",
-        SlaState::Running => "phase phase-monitoring",
-        SlaState::NotMeasurable => "muted",
-    }
-}
-
-fn state_key(state: SlaState) -> &'static str {
-    match state {
-        SlaState::Met => "met",
-        SlaState::Breached => "breached",
-        SlaState::Running => "running",
-        SlaState::NotMeasurable => "not_measurable",
-    }
-}
-
-fn clock_detail(view: &SlaClockView, kind: SlaKind, ended: bool, zone: chrono_tz::Tz) -> String {
-    let (start, not_yet) = match kind {
-        SlaKind::OnSite => ("Operations Notified", "not on site yet"),
-        SlaKind::Restore => ("Failure Occurred", "not restored yet"),
-    };
-    let deadline = view
-        .deadline_at
-        .map(|d| format!("deadline {}", local(d, zone)))
-        .unwrap_or_default();
-    let actual = view.actual_seconds.map(human).unwrap_or_default();
-    match view.state {
-        SlaState::Met => format!("took {actual} ({deadline})"),
-        SlaState::Breached if ended => format!(
-            "took {actual}, {} over ({deadline})",
-            view.over_seconds.map(human).unwrap_or_default()
-        ),
-        SlaState::Breached => format!(
-            "{not_yet}: {actual} so far, {} over ({deadline})",
-            view.over_seconds.map(human).unwrap_or_default()
-        ),
-        SlaState::Running => format!(
-            "{not_yet}: {actual} so far, {} left ({deadline})",
-            view.remaining_seconds.map(human).unwrap_or_default()
-        ),
-        SlaState::NotMeasurable => {
-            format!("{start} is not recorded, or the Time Summary is out of order")
-        }
-    }
-}
-
-fn clock_name(clock: Clock) -> &'static str {
-    match clock {
-        Clock::WallClock => "Wall clock",
-        Clock::SupportHours => "Support hours",
-    }
-}
-
-fn sla_line(kind: SlaKind, view: &SlaTargetView, zone: chrono_tz::Tz) -> SlaLine {
-    let metric = metric_of(kind);
-    let agreed_state = match view.agreed_clock {
-        Clock::WallClock => view.wall_clock.state,
-        Clock::SupportHours => view.support_hours.state,
-    };
-    let clocks = [
-        (Clock::WallClock, &view.wall_clock),
-        (Clock::SupportHours, &view.support_hours),
-    ]
-    .into_iter()
-    .map(|(clock, c)| SlaClockLine {
-        clock: clock_name(clock),
-        agreed: clock == view.agreed_clock,
-        state: state_key(c.state),
-        state_label: c.state.label(),
-        icon: icon(c.state),
-        class: state_class(c.state),
-        detail: clock_detail(c, kind, view.ended, zone),
-    })
-    .collect();
-    SlaLine {
-        label: metric.label(),
-        definition: metric.definition(),
-        target: human(view.target_seconds),
-        agreed_clock: match view.agreed_clock {
-            Clock::WallClock => "on the wall clock",
-            Clock::SupportHours => "in support hours",
-        },
-        state: state_key(agreed_state),
-        state_label: agreed_state.label(),
-        icon: icon(agreed_state),
-        class: state_class(agreed_state),
-        clocks,
-    }
-}
-
-/// Builds the panel for the incident as it is at `now`.
-pub fn sla_panel(incident: &Incident, settings: &Settings, now: NaiveDateTime) -> SlaPanel {
-    let zone = settings.time_zone;
-    match incident_sla(incident, settings, now) {
-        Some(sla) => SlaPanel {
-            priority: incident.priority.as_str(),
-            none: None,
-            lines: vec![
-                sla_line(SlaKind::OnSite, &sla.time_to_on_site, zone),
-                sla_line(SlaKind::Restore, &sla.time_to_restore, zone),
-            ],
-        },
-        None => SlaPanel {
-            priority: incident.priority.as_str(),
-            none: Some(format!(
-                "No SLA targets are configured for {} (configuration key sla_targets).",
-                incident.priority.as_str()
-            )),
-            lines: Vec::new(),
-        },
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_running_target_says_how_much_time_is_left() {
-        let view = SlaClockView {
-            state: SlaState::Running,
-            met: None,
-            actual_seconds: Some(12 * 60),
-            deadline: None,
-            remaining_seconds: Some(18 * 60),
-            over_seconds: None,
-            deadline_at: None,
-        };
-        let text = clock_detail(&view, SlaKind::Restore, false, chrono_tz::UTC);
-        assert!(
-            text.starts_with("not restored yet: 12 min so far, 18 min left"),
-            "{text}"
-        );
-    }
 }

@@ -15,7 +15,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::db::models::outbox::{self, NewNotification, NotificationKind};
+use crate::db::models::outbox;
 use crate::db::schema::{site_secrets, subscriber_components, subscribers};
 use crate::db::{now, DbConn, StoreError};
 use crate::domain::email::EmailAddress;
@@ -292,38 +292,6 @@ pub fn recipients_for(
         })
         .filter_map(|(_, email)| EmailAddress::parse(&email).ok())
         .collect())
-}
-
-/// Queues one notification of `kind` for the confirmed subscribers of
-/// `audience` whose component filter is empty or meets `component_ids`.
-/// `subject` names what it is about (e.g. `maintenance_started:12`); the
-/// payload is what `templates/email/<kind>/` renders, to which the worker
-/// adds each recipient's links. Runs inside the caller's transaction, so the
-/// notification exists if and only if the change it announces does.
-///
-/// Only the notification and its fan-out spec (audience, component filter)
-/// are written here, whatever the number of subscribers: the worker's
-/// fan-out step ([`fan_out_batch`]) adds one delivery per matching
-/// subscriber afterwards, so who gets it is decided then (a subscriber who
-/// unsubscribed in between gets nothing). Returns the notification's id.
-pub fn queue_for_subscribers(
-    conn: &mut DbConn,
-    kind: NotificationKind,
-    audience: Audience,
-    component_ids: &[i64],
-    subject: String,
-    payload: serde_json::Value,
-) -> Result<i64, StoreError> {
-    outbox::create_fan_out(
-        conn,
-        &NewNotification {
-            kind,
-            audience,
-            subject: Some(subject),
-            payload,
-        },
-        component_ids,
-    )
 }
 
 /// Subscribers walked per fan-out transaction by default (the setting

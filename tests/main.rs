@@ -11,6 +11,7 @@ mod console_incidents;
 mod digest;
 mod history;
 mod incidents;
+mod layers;
 mod mail;
 mod maintenance;
 mod maintenance_mail;

@@ -61,39 +61,11 @@ impl Application {
             .with_context(|| format!("cannot listen on {} (SITREP_LISTEN)", settings.listen))?;
         let port = listener.local_addr()?.port();
 
-        let setup_link = if db.run(users::count).await? == 0 {
-            let secret = random_secret("");
-            if let Ok(mut guard) = state.setup_token_hash.lock() {
-                *guard = Some(secret_hash(&secret));
-            }
-            let base = if settings.listen.port() == 0 {
-                format!("http://{}:{port}", settings.listen.ip())
-            } else {
-                settings.url("")
-            };
-            Some(format!("{base}/setup/{secret}"))
-        } else {
-            None
-        };
+        let setup_link = setup_link(&state, &settings, port).await?;
 
-        let login_limit = GovernorConfigBuilder::default()
-            .period(std::time::Duration::from_millis(
-                60_000 / u64::from(settings.login_per_minute),
-            ))
-            .burst_size(settings.login_burst)
-            .methods(vec![Method::POST])
-            .finish()
-            .context("building the sign-in rate limit")?;
-
+        let login_limit = post_limit(&settings, "building the sign-in rate limit")?;
         // Subscribing sends email: limited per client address like sign-in.
-        let subscribe_limit = GovernorConfigBuilder::default()
-            .period(std::time::Duration::from_millis(
-                60_000 / u64::from(settings.login_per_minute),
-            ))
-            .burst_size(settings.login_burst)
-            .methods(vec![Method::POST])
-            .finish()
-            .context("building the subscribe rate limit")?;
+        let subscribe_limit = post_limit(&settings, "building the subscribe rate limit")?;
         let app_state = state.clone();
         let server = HttpServer::new(move || {
             App::new()
@@ -228,4 +200,38 @@ fn spawn_revision_poller(state: AppState) {
             }
         }
     });
+}
+
+/// The one-time link that creates the first administrator, while there is
+/// no user yet.
+async fn setup_link(
+    state: &AppState,
+    settings: &Settings,
+    port: u16,
+) -> anyhow::Result<Option<String>> {
+    if state.db.run(users::count).await? != 0 {
+        return Ok(None);
+    }
+    let secret = random_secret("");
+    if let Ok(mut guard) = state.setup_token_hash.lock() {
+        *guard = Some(secret_hash(&secret));
+    }
+    let base = if settings.listen.port() == 0 {
+        format!("http://{}:{port}", settings.listen.ip())
+    } else {
+        settings.url("")
+    };
+    Ok(Some(format!("{base}/setup/{secret}")))
+}
+
+/// A per-client limit on POSTs, at the sign-in rate of the settings.
+fn post_limit(settings: &Settings, what: &'static str) -> anyhow::Result<routes::Limit> {
+    GovernorConfigBuilder::default()
+        .period(std::time::Duration::from_millis(
+            60_000 / u64::from(settings.login_per_minute),
+        ))
+        .burst_size(settings.login_burst)
+        .methods(vec![Method::POST])
+        .finish()
+        .context(what)
 }

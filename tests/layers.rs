@@ -361,10 +361,8 @@ impl Scanner<'_> {
         }
         let word = self.ident();
         match word.as_str() {
-            "crate" if before != Some(b'$') && !after_sep => {
-                if self.path_sep() {
-                    self.targets(Vec::new());
-                }
+            "crate" if before != Some(b'$') && !after_sep && self.path_sep() => {
+                self.targets(Vec::new());
             }
             "super" if !after_sep => {
                 let mut ups = 1;

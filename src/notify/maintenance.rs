@@ -294,7 +294,7 @@ mod tests {
         }
     }
 
-    fn times_of(mail: &MaintenanceMail) -> Map<String, Value> {
+    fn times_of(mail: &MaintenanceMail<'_>) -> Map<String, Value> {
         times(&mail.payload(), chrono_tz::UTC)
     }
 }

@@ -166,21 +166,7 @@ pub fn build(
             })
             .collect()
     };
-    let mut resources: HashMap<String, Resource> = HashMap::new();
-    for (i, _) in &incidents {
-        let html = incident_page(
-            i,
-            audience,
-            settings,
-            templates,
-            &state.components,
-            state.postmortems.get(&i.incident.id),
-        )?;
-        resources.insert(
-            format!("incidents/{}", i.incident.id),
-            Resource::new(html.into_bytes(), "text/html; charset=utf-8")?,
-        );
-    }
+    let mut resources = incident_pages(state, &incidents, audience, settings, templates)?;
     resources.insert(
         "".to_string(),
         Resource::new(html.into_bytes(), "text/html; charset=utf-8")?,
@@ -251,6 +237,35 @@ pub fn build(
         built_on: crate::domain::uptime::local_date(state.read_at, settings.time_zone),
         resources,
     })
+}
+
+/// The page of every incident the audience sees, by path.
+fn incident_pages(
+    state: &PageState,
+    incidents: &[(
+        &crate::db::models::incidents::IncidentWithUpdates,
+        serde_json::Value,
+    )],
+    audience: Audience,
+    settings: &Settings,
+    templates: &Templates,
+) -> anyhow::Result<HashMap<String, Resource>> {
+    let mut resources: HashMap<String, Resource> = HashMap::new();
+    for (i, _) in incidents {
+        let html = incident_page(
+            i,
+            audience,
+            settings,
+            templates,
+            &state.components,
+            state.postmortems.get(&i.incident.id),
+        )?;
+        resources.insert(
+            format!("incidents/{}", i.incident.id),
+            Resource::new(html.into_bytes(), "text/html; charset=utf-8")?,
+        );
+    }
+    Ok(resources)
 }
 
 /// The page object every Statuspage document starts with.

@@ -284,7 +284,7 @@ async fn admins_read_and_filter_the_audit_log() {
         .await;
     assert!(by_actor.contains("No entries match."));
 
-    let other = crate::helpers::browser();
+    let other = browser();
     let viewer_app = TestApp {
         browser: other,
         ..clone_app(&app)
@@ -304,7 +304,7 @@ fn clone_app(app: &TestApp) -> TestApp {
         address: app.address.clone(),
         app_state: app.app_state.clone(),
         setup_link: None,
-        browser: crate::helpers::browser(),
+        browser: browser(),
         database: app.database.clone(),
     }
 }

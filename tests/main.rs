@@ -2,6 +2,10 @@
 //! per test (SQLite file, or PostgreSQL when TEST_DATABASE_URL is set), driven
 //! through HTTP like a user or a script would.
 
+// A scenario reads top to bottom, however long; helpers and tests unwrap
+// (a panic is the failure report).
+#![allow(clippy::too_many_lines, clippy::unwrap_used)]
+
 mod helpers;
 
 mod admin;
@@ -11,6 +15,7 @@ mod console_incidents;
 mod digest;
 mod history;
 mod incidents;
+mod layers;
 mod mail;
 mod maintenance;
 mod maintenance_mail;

@@ -55,8 +55,21 @@ runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w \
   -o "-c listen_addresses=127.0.0.1 -p $pg_port -k $pg_dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" start >/dev/null
 export TEST_PG_URL="postgres://sitrep@127.0.0.1:$pg_port/postgres"
 
+# The linters need rustfmt and clippy.
+if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
+  log "installing rustfmt and clippy"
+  rustup component add rustfmt clippy
+fi
+
+log "checking the formatting"
+cargo fmt --all --check
+
 log "building"
 cargo build --locked --all-targets
+
+# After the build, so clippy reuses its compiled dependencies.
+log "clippy"
+cargo clippy --locked --all-targets -- -D warnings
 
 log "tests on SQLite"
 cargo test --locked -- --test-threads 4

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 /// A fresh random secret: 32 bytes from the OS, hex-encoded, with a readable prefix.
 pub fn random_secret(prefix: &str) -> String {
     let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    OsRng.fill_bytes(&mut bytes);
     format!("{prefix}{}", hex::encode(bytes))
 }
 

@@ -265,6 +265,8 @@ mod tests {
     /// parses it back with an independent MIME parser, and checks each part
     /// and the recipient's headers.
     #[test]
+    // One scenario per kind, read top to bottom, like the integration tests.
+    #[allow(clippy::too_many_lines)]
     fn hostile_values_are_escaped_in_html_kept_in_text_and_encoded_in_the_subject_for_every_kind() {
         use super::super::links::Links;
         use super::super::sender::{build, Content, OutgoingEmail};

@@ -270,7 +270,7 @@ impl Stencil {
 
     /// The message for one recipient: RFC 5322 bytes, ASCII, with no line
     /// starting with a dot.
-    pub fn fill(&self, values: &Values) -> Vec<u8> {
+    pub fn fill(&self, values: &Values<'_>) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.fixed_len + 1024);
         for piece in &self.pieces {
             match piece {
@@ -293,7 +293,7 @@ impl Stencil {
 
     /// The subject and bodies as the recipient reads them (what a full
     /// rendering for them must equal).
-    pub fn rendered_for(&self, values: &Values) -> RenderedEmail {
+    pub fn rendered_for(&self, values: &Values<'_>) -> RenderedEmail {
         let join = |segments: &[Segment], escape: bool| {
             let mut out = String::new();
             for segment in segments {

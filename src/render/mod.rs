@@ -119,10 +119,10 @@ pub fn default_phase_texts() -> Vec<(
 /// colour) tells the status apart; hidden from screen readers, which read the
 /// status text beside it.
 fn status_icon(
-    h: &handlebars::Helper,
-    _: &Handlebars,
+    h: &handlebars::Helper<'_>,
+    _: &Handlebars<'_>,
     _: &handlebars::Context,
-    _: &mut handlebars::RenderContext,
+    _: &mut handlebars::RenderContext<'_, '_>,
     out: &mut dyn handlebars::Output,
 ) -> handlebars::HelperResult {
     let status = h

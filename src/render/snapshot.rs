@@ -144,68 +144,10 @@ pub fn build(
 ) -> anyhow::Result<Snapshot> {
     let view = AudienceView::new(state, audience);
     let internal = audience == Audience::Internal;
-    let page = PageJson {
-        id: settings.page_id.clone(),
-        name: settings.page_name.clone(),
-        url: if internal {
-            settings.url("/internal")
-        } else {
-            settings.url("")
-        },
-        time_zone: settings.time_zone.name().to_string(),
-        updated_at: timestamp(state.updated_at),
-    };
+    let page = page_json(state, settings, internal);
     let status = StatusJson::from(&view.status);
-    let mut components = Vec::new();
-    for entry in &view.entries {
-        match entry {
-            Entry::Group(g, members) => {
-                components.push(ComponentJson::group(g, members, &settings.page_id));
-                components.extend(
-                    members
-                        .iter()
-                        .map(|c| ComponentJson::component(c, &settings.page_id)),
-                );
-            }
-            Entry::Component(c) => components.push(ComponentJson::component(c, &settings.page_id)),
-        }
-    }
-    let local_update = state
-        .updated_at
-        .and_utc()
-        .with_timezone(&settings.time_zone);
-    let html = templates.render(
-        "pages/status",
-        &StatusPage {
-            title: if internal {
-                format!("{} — internal status", settings.page_name)
-            } else {
-                format!("{} status", settings.page_name)
-            },
-            page_name: &settings.page_name,
-            internal,
-            root: if internal { "/internal" } else { "" },
-            banner_indicator: view.status.indicator.as_str(),
-            banner_description: view.status.description,
-            sections: {
-                let mut rows = sections(&view);
-                super::uptime::attach(&mut rows, state, settings)?;
-                rows
-            },
-            incidents: visible_incidents(state, audience)
-                .filter(|i| i.incident.status != Phase::Resolved)
-                .map(|i| incident_view(i, audience, settings, &state.components))
-                .collect(),
-            maintenance: super::maintenance::page_sections(
-                &state.maintenances,
-                audience,
-                settings.time_zone,
-            ),
-            updated_at: local_update.format("%d %b %Y, %H:%M %Z").to_string(),
-            updated_at_iso: timestamp(state.updated_at),
-            time_zone: settings.time_zone.name().to_string(),
-        },
-    )?;
+    let components = components_json(&view, settings);
+    let html = status_page_html(state, &view, settings, templates)?;
     let incidents: Vec<_> = visible_incidents(state, audience)
         .map(|i| (i, incident_json(i, audience, settings, &state.components)))
         .collect();
@@ -224,21 +166,7 @@ pub fn build(
             })
             .collect()
     };
-    let mut resources: HashMap<String, Resource> = HashMap::new();
-    for (i, _) in &incidents {
-        let html = incident_page(
-            i,
-            audience,
-            settings,
-            templates,
-            &state.components,
-            state.postmortems.get(&i.incident.id),
-        )?;
-        resources.insert(
-            format!("incidents/{}", i.incident.id),
-            Resource::new(html.into_bytes(), "text/html; charset=utf-8")?,
-        );
-    }
+    let mut resources = incident_pages(state, &incidents, audience, settings, templates)?;
     resources.insert(
         "".to_string(),
         Resource::new(html.into_bytes(), "text/html; charset=utf-8")?,
@@ -309,6 +237,116 @@ pub fn build(
         built_on: crate::domain::uptime::local_date(state.read_at, settings.time_zone),
         resources,
     })
+}
+
+/// The page of every incident the audience sees, by path.
+fn incident_pages(
+    state: &PageState,
+    incidents: &[(
+        &crate::db::models::incidents::IncidentWithUpdates,
+        serde_json::Value,
+    )],
+    audience: Audience,
+    settings: &Settings,
+    templates: &Templates,
+) -> anyhow::Result<HashMap<String, Resource>> {
+    let mut resources: HashMap<String, Resource> = HashMap::new();
+    for (i, _) in incidents {
+        let html = incident_page(
+            i,
+            audience,
+            settings,
+            templates,
+            &state.components,
+            state.postmortems.get(&i.incident.id),
+        )?;
+        resources.insert(
+            format!("incidents/{}", i.incident.id),
+            Resource::new(html.into_bytes(), "text/html; charset=utf-8")?,
+        );
+    }
+    Ok(resources)
+}
+
+/// The page object every Statuspage document starts with.
+fn page_json(state: &PageState, settings: &Settings, internal: bool) -> PageJson {
+    PageJson {
+        id: settings.page_id.clone(),
+        name: settings.page_name.clone(),
+        url: if internal {
+            settings.url("/internal")
+        } else {
+            settings.url("")
+        },
+        time_zone: settings.time_zone.name().to_string(),
+        updated_at: timestamp(state.updated_at),
+    }
+}
+
+/// Groups followed by their members, then ungrouped components, in page order.
+fn components_json(view: &AudienceView<'_>, settings: &Settings) -> Vec<ComponentJson> {
+    let mut components = Vec::new();
+    for entry in &view.entries {
+        match entry {
+            Entry::Group(g, members) => {
+                components.push(ComponentJson::group(g, members, &settings.page_id));
+                components.extend(
+                    members
+                        .iter()
+                        .map(|c| ComponentJson::component(c, &settings.page_id)),
+                );
+            }
+            Entry::Component(c) => components.push(ComponentJson::component(c, &settings.page_id)),
+        }
+    }
+    components
+}
+
+/// The status page of the view's audience.
+fn status_page_html(
+    state: &PageState,
+    view: &AudienceView<'_>,
+    settings: &Settings,
+    templates: &Templates,
+) -> anyhow::Result<String> {
+    let audience = view.audience;
+    let internal = audience == Audience::Internal;
+    let local_update = state
+        .updated_at
+        .and_utc()
+        .with_timezone(&settings.time_zone);
+    templates.render(
+        "pages/status",
+        &StatusPage {
+            title: if internal {
+                format!("{} — internal status", settings.page_name)
+            } else {
+                format!("{} status", settings.page_name)
+            },
+            page_name: &settings.page_name,
+            internal,
+            root: if internal { "/internal" } else { "" },
+            banner_indicator: view.status.indicator.as_str(),
+            banner_description: view.status.description,
+            sections: {
+                let mut rows = sections(view);
+                super::uptime::attach(&mut rows, state, settings)?;
+                rows
+            },
+            incidents: visible_incidents(state, audience)
+                .filter(|i| i.incident.status != Phase::Resolved)
+                .map(|i| incident_view(i, audience, settings, &state.components))
+                .collect(),
+            maintenance: super::maintenance::page_sections(
+                &state.maintenances,
+                audience,
+                settings.time_zone,
+            ),
+            updated_at: local_update.format("%d %b %Y, %H:%M %Z").to_string(),
+            updated_at_iso: timestamp(state.updated_at),
+            time_zone: settings.time_zone.name().to_string(),
+        },
+    )
 }
 
 /// The live snapshots of both audiences.

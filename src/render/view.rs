@@ -40,7 +40,7 @@ impl<'a> AudienceView<'a> {
             .iter()
             .filter(|c| c.audience.visible_to(audience))
             .collect();
-        let mut entries: Vec<Entry> = Vec::new();
+        let mut entries: Vec<Entry<'_>> = Vec::new();
         for group in &state.groups {
             let members: Vec<&Component> = visible
                 .iter()
@@ -125,7 +125,7 @@ pub struct Section {
 }
 
 /// Sections for the HTML page: hides components that only show when degraded.
-pub fn sections(view: &AudienceView) -> Vec<Section> {
+pub fn sections(view: &AudienceView<'_>) -> Vec<Section> {
     let shown =
         |c: &Component| !(c.only_show_if_degraded && c.status == ComponentStatus::Operational);
     view.entries

@@ -10,10 +10,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::metrics::{Clock, Metric, SlaKind};
 use crate::domain::role::Permission;
-use crate::web::api::metrics::{period_metrics, ChangeView, PeriodMetrics, SummaryView};
+use crate::web::api::metrics::{
+    period_metrics, ChangeView, MetricsView, PeriodMetrics, SummaryView,
+};
 use crate::web::auth::{urlencode, SignedIn};
 use crate::web::html;
 use crate::web::state::AppState;
+use rows::{uptime_rows, weekly_columns};
 
 /// Days shown when `from` is left out (today included).
 const DEFAULT_DAYS: i64 = 30;
@@ -353,40 +356,7 @@ fn figures(m: &PeriodMetrics, from_day: NaiveDate, from: NaiveDateTime) -> Figur
             .cloned()
             .unwrap_or_else(|| format!("Incident {id}"))
     };
-    let tables = Metric::ALL
-        .into_iter()
-        .filter_map(|metric| {
-            let mv = v.metrics.get(metric.as_str())?;
-            let changes = v.previous_period.metrics.get(metric.as_str());
-            let (longer, shorter) = match metric {
-                Metric::LongestUpdateGap | Metric::ClientImpact => ("longer", "shorter"),
-                _ => ("slower", "faster"),
-            };
-            let row = |clock: Clock, s: &SummaryView| {
-                let change = changes.and_then(|c| match clock {
-                    Clock::WallClock => c.wall_clock.median.as_ref(),
-                    Clock::SupportHours => c.support_hours.median.as_ref(),
-                });
-                ClockRow {
-                    clock: clock_words(clock),
-                    count: s.count,
-                    median: human_opt(s.median),
-                    p90: human_opt(s.p90),
-                    mean: human_opt(s.mean.map(|x| x.round() as i64)),
-                    change: duration_change_words(change, longer, shorter),
-                }
-            };
-            Some(MetricTable {
-                key: metric.as_str(),
-                label: mv.label,
-                definition: mv.definition,
-                rows: vec![
-                    row(Clock::WallClock, &mv.wall_clock),
-                    row(Clock::SupportHours, &mv.support_hours),
-                ],
-            })
-        })
-        .collect();
+    let tables = metric_tables(v);
     let restore: Vec<(String, Option<i64>)> = v
         .by_priority
         .iter()
@@ -399,28 +369,7 @@ fn figures(m: &PeriodMetrics, from_day: NaiveDate, from: NaiveDateTime) -> Figur
             )
         })
         .collect();
-    let period_days = {
-        let to = chrono::DateTime::parse_from_rfc3339(&v.period.to)
-            .map(|t| t.naive_utc())
-            .unwrap_or(from);
-        ((to - from).num_hours() as f64 / 24.0).round().max(1.0) as i64
-    };
-    let weeks = ((period_days + 6) / 7).max(1);
-    let mut per_week = vec![0usize; weeks as usize];
-    for i in &m.incidents {
-        let week = ((i.started_at - from).num_seconds().max(0) / (7 * 86_400)) as usize;
-        if let Some(n) = per_week.get_mut(week) {
-            *n += 1;
-        }
-    }
-    let columns: Vec<(String, usize)> = per_week
-        .into_iter()
-        .enumerate()
-        .map(|(i, n)| {
-            let start = from_day + Duration::days(7 * i as i64);
-            (start.format("%-d %b").to_string(), n)
-        })
-        .collect();
+    let columns = weekly_columns(m, from_day, from);
     let promises = match v.promises.share_kept {
         Some(share) => format!(
             "{:.0} % of promised next updates kept ({} kept, {} broken, {} still open).",
@@ -492,34 +441,49 @@ fn figures(m: &PeriodMetrics, from_day: NaiveDate, from: NaiveDateTime) -> Figur
                     .collect(),
             })
             .collect(),
-        uptime: v
-            .uptime
-            .iter()
-            .map(|u| {
-                let time = |key: &str| {
-                    let s = u.seconds.get(key).copied().unwrap_or(0);
-                    if s == 0 {
-                        "—".to_string()
-                    } else {
-                        human(s)
-                    }
-                };
-                UptimeRow {
-                    name: u.name.clone(),
-                    percent: u
-                        .uptime_percent
-                        .map(crate::render::uptime::format_percent)
-                        .unwrap_or_else(|| "no data".into()),
-                    major: time("major_outage"),
-                    partial: time("partial_outage"),
-                    degraded: time("degraded_performance"),
-                    maintenance: time("under_maintenance"),
-                }
-            })
-            .collect(),
+        uptime: uptime_rows(v),
         csv_url: format!("/api/v1/metrics.csv?{range}"),
         json_url: format!("/api/v1/metrics?{range}"),
     }
+}
+
+/// One table per metric: its median, 90th percentile and mean on each clock,
+/// with the change from the previous period.
+fn metric_tables(v: &MetricsView) -> Vec<MetricTable> {
+    Metric::ALL
+        .into_iter()
+        .filter_map(|metric| {
+            let mv = v.metrics.get(metric.as_str())?;
+            let changes = v.previous_period.metrics.get(metric.as_str());
+            let (longer, shorter) = match metric {
+                Metric::LongestUpdateGap | Metric::ClientImpact => ("longer", "shorter"),
+                _ => ("slower", "faster"),
+            };
+            let row = |clock: Clock, s: &SummaryView| {
+                let change = changes.and_then(|c| match clock {
+                    Clock::WallClock => c.wall_clock.median.as_ref(),
+                    Clock::SupportHours => c.support_hours.median.as_ref(),
+                });
+                ClockRow {
+                    clock: clock_words(clock),
+                    count: s.count,
+                    median: human_opt(s.median),
+                    p90: human_opt(s.p90),
+                    mean: human_opt(s.mean.map(|x| x.round() as i64)),
+                    change: duration_change_words(change, longer, shorter),
+                }
+            };
+            Some(MetricTable {
+                key: metric.as_str(),
+                label: mv.label,
+                definition: mv.definition,
+                rows: vec![
+                    row(Clock::WallClock, &mv.wall_clock),
+                    row(Clock::SupportHours, &mv.support_hours),
+                ],
+            })
+        })
+        .collect()
 }
 
 /// `GET /admin/metrics?from=YYYY-MM-DD&to=YYYY-MM-DD`
@@ -575,44 +539,6 @@ pub async fn show(
     html::page(&state, &req, Some(&staff.0), result)
 }
 
+mod rows;
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_read_like_people_write_them() {
-        assert_eq!(human(45), "45 s");
-        assert_eq!(human(720), "12 min");
-        assert_eq!(human(3900), "1 h 05 min");
-        assert_eq!(human(-3900), "1 h 05 min");
-        assert_eq!(human(2 * 86_400 + 3 * 3600 + 300), "2 d 3 h 05 min");
-    }
-
-    #[test]
-    fn changes_are_put_in_words() {
-        let slower = ChangeView {
-            delta: 720.0,
-            percent: Some(50.0),
-        };
-        assert_eq!(
-            duration_change_words(Some(&slower), "slower", "faster"),
-            "↑ 12 min slower than the previous period (+50 %)"
-        );
-        let faster = ChangeView {
-            delta: -300.0,
-            percent: None,
-        };
-        assert_eq!(
-            duration_change_words(Some(&faster), "slower", "faster"),
-            "↓ 5 min faster than the previous period"
-        );
-    }
-
-    #[test]
-    fn chart_text_is_escaped() {
-        let svg = bar_chart("x", "<b>", &[("P1 & <i>".into(), Some(60))]);
-        assert!(svg.contains("<title id=\"x-title\">&lt;b&gt;</title>"));
-        assert!(svg.contains("P1 &amp; &lt;i&gt;"));
-        assert!(!svg.contains("<i>"));
-    }
-}
+mod tests;

@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use sitrep::db::models::outbox::{self, NewNotification, NotificationKind};
 use sitrep::db::Db;
 use sitrep::domain::email::EmailAddress;
 use sitrep::domain::status::Audience;
-use sitrep::db::models::outbox::{self, NewNotification, NotificationKind};
 use sitrep::notify::worker::Worker;
 
 use crate::helpers::*;

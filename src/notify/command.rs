@@ -5,10 +5,10 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 use clap::Subcommand;
 
-use crate::db::models::outbox::{self, DeliveryStatus, NewNotification, NotificationKind};
 use super::sender::{message_domain, Mailer};
 use super::worker::Worker;
 use crate::config::Settings;
+use crate::db::models::outbox::{self, DeliveryStatus, NewNotification, NotificationKind};
 use crate::db::Db;
 use crate::domain::email::EmailAddress;
 use crate::domain::status::Audience;

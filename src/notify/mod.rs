@@ -18,8 +18,8 @@ pub mod maintenance;
 pub mod sender;
 pub mod smtp;
 pub mod stencil;
-pub mod webhook;
 pub mod wake;
+pub mod webhook;
 pub mod worker;
 
 pub use wake::Wake;

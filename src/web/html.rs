@@ -126,7 +126,11 @@ pub async fn console_errors(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     let res = next.call(req).await?;
-    let Some(err) = res.response().error().and_then(|e| e.as_error::<AppError>()) else {
+    let Some(err) = res
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<AppError>())
+    else {
         return Ok(res.map_into_left_body());
     };
     let request = res.request().clone();

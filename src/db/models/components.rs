@@ -262,7 +262,8 @@ pub fn update(
 /// Deletes a component; returns it as it was.
 pub fn delete(conn: &mut DbConn, id: i64) -> Result<Component, StoreError> {
     let before = get(conn, id)?;
-    on_backend!(conn, |c| diesel::delete(components::table.find(id)).execute(c))?;
+    on_backend!(conn, |c| diesel::delete(components::table.find(id))
+        .execute(c))?;
     Ok(before)
 }
 

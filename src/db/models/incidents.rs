@@ -547,7 +547,11 @@ pub fn post_update(
 }
 
 /// Writes the incident's facts; returns it after the change.
-pub fn update(conn: &mut DbConn, id: i64, changes: IncidentChanges) -> Result<Incident, StoreError> {
+pub fn update(
+    conn: &mut DbConn,
+    id: i64,
+    changes: IncidentChanges,
+) -> Result<Incident, StoreError> {
     let set = Changeset {
         name: changes.name,
         impact: changes.impact.map(|i| i.as_str().to_string()),

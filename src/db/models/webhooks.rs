@@ -228,4 +228,3 @@ pub fn page_banner(conn: &mut DbConn) -> Result<PageStatus, StoreError> {
     }
     Ok(page_status_with_incidents(&statuses, &impacts))
 }
-

@@ -6,13 +6,13 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::{after_save, audience_choices, status_choices, Choice, Saved};
+use crate::app;
 use crate::db::models::components::{self, Component, ComponentChanges, NewComponent};
 use crate::db::models::groups;
 use crate::domain::role::{Permission, Staff};
 use crate::domain::status::{Audience, ComponentStatus};
 use crate::domain::text::{parse_position, Description, Name};
 use crate::domain::Invalid;
-use crate::app;
 use crate::error::AppError;
 use crate::web::auth::{CsrfForm, NoFields, SignedIn};
 use crate::web::html::{self, see_other};

@@ -5,11 +5,11 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 
 use super::{after_save, Saved};
+use crate::app;
 use crate::db::models::groups::{self, Group, GroupChanges, NewGroup};
 use crate::domain::role::{Permission, Staff};
 use crate::domain::text::{parse_position, Description, Name};
 use crate::domain::Invalid;
-use crate::app;
 use crate::error::AppError;
 use crate::web::auth::{CsrfForm, NoFields, SignedIn};
 use crate::web::html;
@@ -114,7 +114,15 @@ pub async fn new_form(
 ) -> Result<HttpResponse, AppError> {
     let staff = staff.require(Permission::ManageComponents)?;
     let form = GroupForm::default();
-    Ok(form_page(&state, &req, staff, StatusCode::OK, None, form, None))
+    Ok(form_page(
+        &state,
+        &req,
+        staff,
+        StatusCode::OK,
+        None,
+        form,
+        None,
+    ))
 }
 
 /// `POST /admin/groups`
@@ -146,7 +154,15 @@ pub async fn edit_form(
     let id = id.into_inner();
     let group = state.db.run(move |conn| groups::get(conn, id)).await?;
     let form = GroupForm::from_group(&group);
-    Ok(form_page(&state, &req, &staff.0, StatusCode::OK, Some(id), form, None))
+    Ok(form_page(
+        &state,
+        &req,
+        &staff.0,
+        StatusCode::OK,
+        Some(id),
+        form,
+        None,
+    ))
 }
 
 /// `POST /admin/groups/{id}`

@@ -5,11 +5,11 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::app;
 use crate::db::models::components::{self, Component, ComponentChanges, NewComponent};
 use crate::domain::role::Permission;
 use crate::domain::status::{Audience, ComponentStatus};
 use crate::domain::text::{parse_position, Description, Name};
-use crate::app;
 use crate::error::AppError;
 use crate::render::statuspage::timestamp;
 use crate::web::auth::ApiCaller;

@@ -5,11 +5,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::ErrorBody;
+use crate::app;
 use crate::db::models::groups::{self, Group, GroupChanges, NewGroup};
 use crate::db::models::page_state;
 use crate::domain::role::Permission;
 use crate::domain::text::{parse_position, Description, Name};
-use crate::app;
 use crate::error::AppError;
 use crate::render::statuspage::timestamp;
 use crate::web::auth::ApiCaller;

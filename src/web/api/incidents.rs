@@ -8,9 +8,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::ErrorBody;
-use crate::db::models::incidents::{
-    self, Incident, IncidentUpdate, IncidentWithUpdates,
-};
+use crate::app;
+use crate::app::compose::Draft;
+use crate::app::incidents::{FactChanges, OpenIncident};
+use crate::db::models::incidents::{self, Incident, IncidentUpdate, IncidentWithUpdates};
 use crate::domain::incident::{ChecklistAnswer, Impact, Phase, Priority, Urgency};
 use crate::domain::milestone::Milestone;
 use crate::domain::role::Permission;
@@ -19,9 +20,6 @@ use crate::error::AppError;
 use crate::render::statuspage::timestamp;
 use crate::web::auth::ApiCaller;
 use crate::web::body::{self, nullable};
-use crate::app::compose::Draft;
-use crate::app::incidents::{FactChanges, OpenIncident};
-use crate::app;
 use crate::web::state::AppState;
 
 /// An update as the API returns it.

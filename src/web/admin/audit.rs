@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::db::models::audit::{self, AuditFilter};
 use crate::domain::role::Permission;
+use crate::error::AppError;
 use crate::render::time::local;
 use crate::web::auth::SignedIn;
 use crate::web::html;
@@ -57,73 +58,69 @@ pub async fn list(
     req: HttpRequest,
     staff: SignedIn,
     query: web::Query<AuditQuery>,
-) -> HttpResponse {
-    let result = async {
-        staff.require(Permission::ReadAuditLog)?;
-        let clean = |v: &Option<String>| {
-            v.as_deref()
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-        };
-        let filter = AuditFilter {
-            actor: clean(&query.actor),
-            action: clean(&query.action),
-            subject_type: clean(&query.subject_type),
-            subject_id: query.subject_id,
-        };
-        let page = query.page.unwrap_or(0).max(0);
-        let f = filter.clone();
-        let entries = state
-            .db
-            .run(move |conn| audit::search(conn, &f, PAGE_SIZE + 1, page * PAGE_SIZE))
-            .await?;
-        let more = entries.len() as i64 > PAGE_SIZE;
-        let link = |p: i64| {
-            let mut url = format!("/admin/audit?page={p}");
-            for (k, v) in [
-                ("actor", &filter.actor),
-                ("action", &filter.action),
-                ("subject_type", &filter.subject_type),
-            ] {
-                if let Some(v) = v {
-                    url.push_str(&format!("&{k}={}", crate::web::auth::urlencode(v)));
-                }
+) -> Result<HttpResponse, AppError> {
+    staff.require(Permission::ReadAuditLog)?;
+    let clean = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let filter = AuditFilter {
+        actor: clean(&query.actor),
+        action: clean(&query.action),
+        subject_type: clean(&query.subject_type),
+        subject_id: query.subject_id,
+    };
+    let page = query.page.unwrap_or(0).max(0);
+    let f = filter.clone();
+    let entries = state
+        .db
+        .run(move |conn| audit::search(conn, &f, PAGE_SIZE + 1, page * PAGE_SIZE))
+        .await?;
+    let more = entries.len() as i64 > PAGE_SIZE;
+    let link = |p: i64| {
+        let mut url = format!("/admin/audit?page={p}");
+        for (k, v) in [
+            ("actor", &filter.actor),
+            ("action", &filter.action),
+            ("subject_type", &filter.subject_type),
+        ] {
+            if let Some(v) = v {
+                url.push_str(&format!("&{k}={}", crate::web::auth::urlencode(v)));
             }
-            url
-        };
-        let rows = entries
-            .into_iter()
-            .take(PAGE_SIZE as usize)
-            .map(|e| Row {
-                at: local(e.created_at, state.settings.time_zone),
-                actor: e.actor,
-                action: e.action,
-                subject: match e.subject_id {
-                    Some(id) => format!("{} {id}", e.subject_type),
-                    None => e.subject_type,
-                },
-                before: pretty(e.before_json),
-                after: pretty(e.after_json),
-            })
-            .collect();
-        Ok(html::render(
-            &state,
-            &req,
-            Some(&staff.0),
-            StatusCode::OK,
-            "admin/audit",
-            AuditPage {
-                title: "Audit log",
-                actor: filter.actor.clone().unwrap_or_default(),
-                action: filter.action.clone().unwrap_or_default(),
-                subject_type: filter.subject_type.clone().unwrap_or_default(),
-                rows,
-                next_page: more.then(|| link(page + 1)),
-                previous_page: (page > 0).then(|| link(page - 1)),
+        }
+        url
+    };
+    let rows = entries
+        .into_iter()
+        .take(PAGE_SIZE as usize)
+        .map(|e| Row {
+            at: local(e.created_at, state.settings.time_zone),
+            actor: e.actor,
+            action: e.action,
+            subject: match e.subject_id {
+                Some(id) => format!("{} {id}", e.subject_type),
+                None => e.subject_type,
             },
-        ))
-    }
-    .await;
-    html::page(&state, &req, Some(&staff.0), result)
+            before: pretty(e.before_json),
+            after: pretty(e.after_json),
+        })
+        .collect();
+    Ok(html::render(
+        &state,
+        &req,
+        Some(&staff.0),
+        StatusCode::OK,
+        "admin/audit",
+        AuditPage {
+            title: "Audit log",
+            actor: filter.actor.clone().unwrap_or_default(),
+            action: filter.action.clone().unwrap_or_default(),
+            subject_type: filter.subject_type.clone().unwrap_or_default(),
+            rows,
+            next_page: more.then(|| link(page + 1)),
+            previous_page: (page > 0).then(|| link(page - 1)),
+        },
+    ))
 }

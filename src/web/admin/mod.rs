@@ -81,39 +81,6 @@ pub fn after_save(outcome: Result<&'static str, AppError>) -> Result<Saved, AppE
     }
 }
 
-/// [`after_save`] for writes not yet moved onto the application layer:
-/// refreshes the pages first when the write succeeded.
-pub async fn after_save_refreshing(
-    state: &AppState,
-    outcome: Result<&'static str, AppError>,
-) -> Result<Saved, AppError> {
-    if outcome.is_ok() {
-        state.refresh_pages().await?;
-    }
-    after_save(outcome)
-}
-
-/// Checks `permission`, runs one write as the signed-in person, refreshes the
-/// pages and redirects to `location`; errors become pages. The shape of the
-/// one-button console actions not yet moved onto the application layer.
-pub async fn write_and_redirect<T, F>(
-    state: &AppState,
-    staff: &SignedIn,
-    permission: crate::domain::role::Permission,
-    write: F,
-    location: &str,
-) -> Result<HttpResponse, AppError>
-where
-    F: FnOnce(&mut crate::db::DbConn, &str) -> Result<T, crate::db::StoreError> + Send + 'static,
-    T: Send + 'static,
-{
-    staff.require(permission)?;
-    let actor = staff.0.email.clone();
-    state.db.run(move |conn| write(conn, &actor)).await?;
-    state.refresh_pages().await?;
-    Ok(html::see_other(location))
-}
-
 /// Messages shown after a redirect, chosen by code so a link cannot inject text.
 fn notice(code: Option<&str>) -> Option<&'static str> {
     Some(match code? {

@@ -81,6 +81,7 @@ pub async fn list(
     ))
 }
 
+/// `GET /admin/incidents/new`
 pub async fn new_form(
     state: web::Data<AppState>,
     req: HttpRequest,

@@ -162,7 +162,6 @@ pub(super) async fn new_page(
     })
 }
 
-/// `GET /admin/incidents/new`
 // ---------------------------------------------------------------- one incident
 
 /// One line of the Time Summary in the console.

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::metrics::{Clock, Metric, SlaKind};
 use crate::domain::role::Permission;
+use crate::error::AppError;
 use crate::web::api::metrics::{
     period_metrics, ChangeView, MetricsView, PeriodMetrics, SummaryView,
 };
@@ -492,51 +493,47 @@ pub async fn show(
     req: HttpRequest,
     staff: SignedIn,
     query: web::Query<MetricsQuery>,
-) -> HttpResponse {
-    let result = async {
-        staff.require(Permission::ViewInternal)?;
-        let zone = state.settings.time_zone;
-        let today = zone.from_utc_datetime(&crate::db::now()).date_naive();
-        let (status, page) = match days(&query, today) {
-            Err(message) => (
-                StatusCode::UNPROCESSABLE_ENTITY,
+) -> Result<HttpResponse, AppError> {
+    staff.require(Permission::ViewInternal)?;
+    let zone = state.settings.time_zone;
+    let today = zone.from_utc_datetime(&crate::db::now()).date_naive();
+    let (status, page) = match days(&query, today) {
+        Err(message) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            MetricsPage {
+                title: "Metrics",
+                from: query.from.clone().unwrap_or_default(),
+                to: query.to.clone().unwrap_or_default(),
+                zone: zone.to_string(),
+                error: Some(message),
+                figures: None,
+            },
+        ),
+        Ok((from_day, to_day)) => {
+            let from = midnight(from_day, zone);
+            let to = midnight(to_day + Duration::days(1), zone);
+            let metrics = period_metrics(&state, from, to).await?;
+            (
+                StatusCode::OK,
                 MetricsPage {
                     title: "Metrics",
-                    from: query.from.clone().unwrap_or_default(),
-                    to: query.to.clone().unwrap_or_default(),
+                    from: from_day.to_string(),
+                    to: to_day.to_string(),
                     zone: zone.to_string(),
-                    error: Some(message),
-                    figures: None,
+                    error: None,
+                    figures: Some(figures(&metrics, from_day, from)),
                 },
-            ),
-            Ok((from_day, to_day)) => {
-                let from = midnight(from_day, zone);
-                let to = midnight(to_day + Duration::days(1), zone);
-                let metrics = period_metrics(&state, from, to).await?;
-                (
-                    StatusCode::OK,
-                    MetricsPage {
-                        title: "Metrics",
-                        from: from_day.to_string(),
-                        to: to_day.to_string(),
-                        zone: zone.to_string(),
-                        error: None,
-                        figures: Some(figures(&metrics, from_day, from)),
-                    },
-                )
-            }
-        };
-        Ok(html::render(
-            &state,
-            &req,
-            Some(&staff.0),
-            status,
-            "admin/metrics",
-            page,
-        ))
-    }
-    .await;
-    html::page(&state, &req, Some(&staff.0), result)
+            )
+        }
+    };
+    Ok(html::render(
+        &state,
+        &req,
+        Some(&staff.0),
+        status,
+        "admin/metrics",
+        page,
+    ))
 }
 
 mod rows;

@@ -78,6 +78,9 @@ pub enum Actor {
     Staff(Staff),
     /// The maintenance and digest timer.
     Scheduler,
+    /// An operator's command on the server (`sitrep digest send`): they
+    /// hold the database, so they may do what the timer may.
+    CommandLine,
     /// Someone on the public pages (subscribing, confirming, unsubscribing):
     /// allowed only what a link or a public form lets anyone do.
     Public,
@@ -89,6 +92,7 @@ impl Actor {
         match self {
             Actor::Staff(staff) => staff.email.clone(),
             Actor::Scheduler => SCHEDULER.to_string(),
+            Actor::CommandLine => COMMAND_LINE.to_string(),
             Actor::Public => "subscriber".to_string(),
         }
     }
@@ -98,7 +102,7 @@ impl Actor {
     pub fn require(&self, permission: Permission) -> Result<(), AppError> {
         match self {
             Actor::Staff(staff) => require(staff, permission).map(|_| ()),
-            Actor::Scheduler => Ok(()),
+            Actor::Scheduler | Actor::CommandLine => Ok(()),
             Actor::Public => Err(AppError::Unauthorized),
         }
     }
@@ -131,6 +135,8 @@ pub fn require(staff: &Staff, permission: Permission) -> Result<&Staff, AppError
 
 /// How the audit log and the updates name the scheduler.
 pub const SCHEDULER: &str = "scheduler";
+/// How the audit log names an operator's command on the server.
+pub const COMMAND_LINE: &str = "cli";
 
 /// One write transaction in progress: the connection, the settings, the
 /// caller's name, and what the write did (so [`Context::write`] can wake the

@@ -7,10 +7,10 @@
 
 use serde::Serialize;
 
-use super::{Actor, Context};
+use super::{events, Actor, Context};
 use crate::config::Settings;
 use crate::db::models::components;
-use crate::db::models::outbox::{self, NewNotification, NotificationKind};
+use crate::db::models::outbox::{NewNotification, NotificationKind};
 use crate::db::models::subscriber_admin::{self, ImportReport};
 use crate::db::models::subscribers::{self, Subscriber};
 use crate::db::{DbConn, StoreError};
@@ -19,7 +19,6 @@ use crate::domain::role::Permission;
 use crate::domain::status::Audience;
 use crate::error::AppError;
 use crate::notify::links;
-use crate::notify::sender::message_domain;
 
 /// What [`subscribe`] did; the visitor sees the same page either way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,18 +54,13 @@ pub async fn subscribe(
         else {
             return Ok(SubscribeOutcome::AlreadySubscribed);
         };
-        outbox::enqueue(
-            tx.conn,
-            &message_domain(tx.settings),
-            &NewNotification {
-                kind: NotificationKind::Confirmation,
-                audience,
-                subject: Some(format!("subscriber:{id}")),
-                payload: serde_json::json!({ "subscriber_id": id }),
-            },
-            std::slice::from_ref(&email),
-        )?;
-        tx.queued_mail();
+        let confirmation = NewNotification {
+            kind: NotificationKind::Confirmation,
+            audience,
+            subject: Some(format!("subscriber:{id}")),
+            payload: serde_json::json!({ "subscriber_id": id }),
+        };
+        events::mail_to(tx, &confirmation, std::slice::from_ref(&email))?;
         Ok(SubscribeOutcome::ConfirmationSent)
     })
     .await

@@ -10,9 +10,6 @@ use super::{manual_key, queue, NO_RECIPIENTS};
 use crate::config::Settings;
 use crate::domain::digest::{rfc3339, Period};
 
-/// `created_by` (and the audit log's actor) of the digests sent from the command line.
-const CLI: &str = "cli";
-
 /// `sitrep digest …`
 #[derive(clap::Subcommand)]
 pub enum DigestCommand {
@@ -75,17 +72,9 @@ pub fn run_command(settings: Settings, command: DigestCommand) -> anyhow::Result
         let ctx = Context::open(Arc::new(settings)).await?;
         let period = Period { from, to };
         let key = manual_key(period, ctx.clock.now());
-        // The command line may do what the timer may: it holds the database.
-        let id = queue(
-            &ctx,
-            &Actor::Scheduler,
-            CLI.to_string(),
-            period,
-            period.before(),
-            key,
-        )
-        .await?
-        .context("the digest's key was taken (try again)")?;
+        let id = queue(&ctx, &Actor::CommandLine, period, period.before(), key)
+            .await?
+            .context("the digest's key was taken (try again)")?;
         println!(
             "Queued the digest of {} to {} for {} recipient(s).",
             rfc3339(from),

@@ -18,15 +18,13 @@ pub use compose::compose;
 
 use chrono::NaiveDateTime;
 
-use super::{Actor, Context, SCHEDULER};
-use crate::db::models::audit;
+use super::{events, Actor, Context};
 use crate::db::models::digest as store;
-use crate::db::models::outbox::{self, NewNotification, NotificationKind};
+use crate::db::models::outbox::{NewNotification, NotificationKind};
 use crate::domain::digest::{rfc3339, Digest, Period};
 use crate::domain::role::Permission;
 use crate::domain::status::Audience;
 use crate::error::AppError;
-use crate::notify::sender::message_domain;
 
 /// The outbox notification that carries a digest.
 pub fn notification(digest: &Digest, key: &str) -> NewNotification {
@@ -52,16 +50,15 @@ pub async fn send_now(
 ) -> Result<Option<i64>, AppError> {
     actor.require(Permission::ManageComponents)?;
     let key = manual_key(period, ctx.clock.now());
-    queue(ctx, actor, actor.name(), period, period.before(), key).await
+    queue(ctx, actor, period, period.before(), key).await
 }
 
 /// Composes the digest of `period`, claims `key` and queues it to the
-/// configured recipients, in one write transaction, as `created_by` (the
+/// configured recipients, in one write transaction, as `actor` (the
 /// digest's row and its audit entry). `Ok(None)` when the key was taken already.
 async fn queue(
     ctx: &Context,
     actor: &Actor,
-    created_by: String,
     period: Period,
     previous: Period,
     key: String,
@@ -75,16 +72,12 @@ async fn queue(
     let sent = ctx
         .write(actor, move |tx| {
             tx.pages_unchanged();
-            if !store::claim(tx.conn, &key, period.from, period.to, &created_by)? {
+            if !store::claim(tx.conn, &key, period.from, period.to, tx.actor)? {
                 return Ok(None);
             }
-            let notification_id =
-                outbox::enqueue(tx.conn, &message_domain(tx.settings), &new, &recipients)?;
-            tx.queued_mail();
+            let notification_id = events::mail_to(tx, &new, &recipients)?;
             let digest_id = store::set_notification(tx.conn, &key, notification_id)?;
-            audit::record(
-                tx.conn,
-                &created_by,
+            tx.audit(
                 "digest.send",
                 ("digest", Some(digest_id)),
                 None::<&()>,
@@ -139,6 +132,5 @@ pub async fn run_due(ctx: &Context, now: NaiveDateTime) -> Result<Option<i64>, A
     if ctx.db.run(move |conn| store::exists(conn, &probe)).await? {
         return Ok(None);
     }
-    let actor = Actor::Scheduler;
-    queue(ctx, &actor, SCHEDULER.to_string(), period, previous, key).await
+    queue(ctx, &Actor::Scheduler, period, previous, key).await
 }

@@ -17,7 +17,9 @@ pub mod webhooks;
 use crate::db::models::components::Component;
 use crate::db::models::incidents::{Incident, IncidentUpdate};
 use crate::db::models::maintenances::Maintenance;
+use crate::db::models::outbox::{self, NewNotification};
 use crate::db::StoreError;
+use crate::domain::email::EmailAddress;
 use crate::domain::maintenance::{MaintenanceStatus, Window};
 use maintenance_mail::MaintenanceEvent;
 
@@ -68,6 +70,21 @@ pub enum Event<'a> {
         /// The update's Markdown.
         text: &'a str,
     },
+}
+
+/// Queues an email to named people rather than to subscribers (a
+/// subscription's confirmation, the digest to its recipients), fanned out at
+/// once; the sender is woken after the commit. Every outbox row is written
+/// by this module: the channels' consumers below, and this.
+pub fn mail_to(
+    tx: &mut Tx<'_>,
+    notification: &NewNotification,
+    recipients: &[EmailAddress],
+) -> Result<i64, StoreError> {
+    let domain = crate::notify::sender::message_domain(tx.settings);
+    let id = outbox::enqueue(tx.conn, &domain, notification, recipients)?;
+    tx.queued_mail();
+    Ok(id)
 }
 
 /// Hands `event` to every channel, inside the caller's transaction.

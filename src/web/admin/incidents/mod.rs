@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 
 mod form;
 mod pages;
@@ -162,24 +162,14 @@ pub async fn create(
             "admin/incident_new",
             page,
         )),
-        Err(AppError::Invalid(message)) => {
-            page.error = Some(message);
+        Err(err @ (AppError::Invalid(_) | AppError::Forbidden(_))) => {
+            let status = err.status_code();
+            page.error = Some(err.message());
             Ok(html::render(
                 &state,
                 &req,
                 Some(&staff.0),
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "admin/incident_new",
-                page,
-            ))
-        }
-        Err(AppError::Forbidden(message)) => {
-            page.error = Some(message);
-            Ok(html::render(
-                &state,
-                &req,
-                Some(&staff.0),
-                StatusCode::FORBIDDEN,
+                status,
                 "admin/incident_new",
                 page,
             ))
@@ -265,11 +255,7 @@ pub async fn post_update(
             page,
         )),
         Err(err @ (AppError::Invalid(_) | AppError::Forbidden(_))) => {
-            let status = if matches!(err, AppError::Forbidden(_)) {
-                StatusCode::FORBIDDEN
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
+            let status = err.status_code();
             page.error = Some(err.message());
             Ok(html::render(
                 &state,
@@ -383,11 +369,7 @@ pub async fn assign_role(
             "/admin/incidents/{id}?done=role#roles-heading"
         ))),
         (Err(err @ (AppError::Invalid(_) | AppError::Conflict(_))), Ok(role)) => {
-            let status = if matches!(err, AppError::Conflict(_)) {
-                StatusCode::CONFLICT
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
+            let status = err.status_code();
             let again = super::roster::RoleFormAgain {
                 role,
                 form: form.clone(),

@@ -49,7 +49,7 @@ enum Command {
     /// Email: send a test message through the configured relay or mail folder.
     Mail {
         #[command(subcommand)]
-        command: crate::notify::command::MailCommand,
+        command: crate::app::mail::MailCommand,
     },
     /// The continuous-improvement digest: send one period's digest by hand.
     Digest {
@@ -101,7 +101,7 @@ fn execute(cli: Cli) -> anyhow::Result<()> {
     let settings = Settings::load(cli.config.as_deref())?;
     crate::telemetry::init(settings.json_logs);
     match cli.command {
-        Command::Mail { command } => crate::notify::command::run(settings, command),
+        Command::Mail { command } => crate::app::mail::run(settings, command),
         Command::Digest { command } => crate::app::digest::run_command(settings, command),
         Command::Serve => {
             let runtime = tokio::runtime::Builder::new_multi_thread()

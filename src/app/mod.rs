@@ -18,6 +18,7 @@ pub mod digest;
 pub mod events;
 pub mod groups;
 pub mod incidents;
+pub mod mail;
 pub mod maintenance;
 pub mod reports;
 pub mod roster;

@@ -12,7 +12,6 @@
 //!    transient failures back off exponentially and expired leases are
 //!    reclaimed, so a crash loses nothing and a resend keeps its Message-ID.
 
-pub mod command;
 pub mod email;
 pub mod links;
 pub mod maintenance;

@@ -1,17 +1,21 @@
-//! `sitrep mail …`: proves the whole email path from the command line.
+//! `sitrep mail …`: proves the whole email path from the command line. The
+//! test email is queued like every email (through `events::mail_to`, as the
+//! operator on the server), then sent by a worker of this process.
 
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use clap::Subcommand;
 
-use super::sender::{message_domain, Mailer};
-use super::worker::Worker;
+use std::sync::Arc;
+
+use super::{events, Actor, Context as AppContext};
 use crate::config::Settings;
 use crate::db::models::outbox::{self, DeliveryStatus, NewNotification, NotificationKind};
-use crate::db::Db;
 use crate::domain::email::EmailAddress;
 use crate::domain::status::Audience;
+use crate::notify::sender::Mailer;
+use crate::notify::worker::Worker;
 
 #[derive(Subcommand)]
 pub enum MailCommand {
@@ -37,22 +41,33 @@ pub enum MailCommand {
 
 /// Runs a `sitrep mail` command.
 pub fn run(settings: Settings, command: MailCommand) -> anyhow::Result<()> {
-    let db = Db::connect(&settings.database, 2)?;
-    db.migrate()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")?;
     runtime.block_on(async move {
+        let ctx = AppContext::open(Arc::new(settings)).await?;
         match command {
             MailCommand::Test { to, timeout } => {
-                send_test(&settings, db, &to, Duration::from_secs(timeout)).await
+                send_test(&ctx, &to, Duration::from_secs(timeout)).await
             }
-            MailCommand::Bench { count, no_nodelay } => {
-                bench(&settings, db, count, no_nodelay).await
-            }
+            MailCommand::Bench { count, no_nodelay } => bench(&ctx, count, no_nodelay).await,
         }
     })
+}
+
+/// Queues `new` to `recipients` as the operator; returns the notification's id.
+async fn queue(
+    ctx: &AppContext,
+    new: NewNotification,
+    recipients: Vec<EmailAddress>,
+) -> anyhow::Result<i64> {
+    Ok(ctx
+        .write(&Actor::CommandLine, move |tx| {
+            tx.pages_unchanged();
+            Ok(events::mail_to(tx, &new, &recipients)?)
+        })
+        .await?)
 }
 
 fn test_notification(settings: &Settings) -> NewNotification {
@@ -72,15 +87,11 @@ fn test_notification(settings: &Settings) -> NewNotification {
     }
 }
 
-async fn send_test(settings: &Settings, db: Db, to: &str, timeout: Duration) -> anyhow::Result<()> {
+async fn send_test(ctx: &AppContext, to: &str, timeout: Duration) -> anyhow::Result<()> {
     let to = EmailAddress::parse(to)?;
+    let (settings, db) = (&ctx.settings, &ctx.db);
     let worker = Worker::new(settings, db.clone())?;
-    let domain = message_domain(settings);
-    let new = test_notification(settings);
-    let recipient = to.clone();
-    let notification_id = db
-        .run(move |conn| outbox::enqueue(conn, &domain, &new, &[recipient]))
-        .await?;
+    let notification_id = queue(ctx, test_notification(settings), vec![to.clone()]).await?;
     let deadline = Instant::now() + timeout;
     let mut attempts_seen = 0;
     loop {
@@ -135,7 +146,8 @@ async fn send_test(settings: &Settings, db: Db, to: &str, timeout: Duration) -> 
     }
 }
 
-async fn bench(settings: &Settings, db: Db, count: usize, no_nodelay: bool) -> anyhow::Result<()> {
+async fn bench(ctx: &AppContext, count: usize, no_nodelay: bool) -> anyhow::Result<()> {
+    let (settings, db) = (&ctx.settings, &ctx.db);
     let mailer = match Mailer::from_settings(settings)? {
         Mailer::Smtp(smtp) if no_nodelay => Mailer::Smtp(smtp.without_nodelay()),
         other => other,
@@ -144,12 +156,8 @@ async fn bench(settings: &Settings, db: Db, count: usize, no_nodelay: bool) -> a
     let recipients = (0..count)
         .map(|i| EmailAddress::parse(&format!("bench-{i}@example.com")))
         .collect::<Result<Vec<_>, _>>()?;
-    let domain = message_domain(settings);
-    let new = test_notification(settings);
     let queued = Instant::now();
-    let notification_id = db
-        .run(move |conn| outbox::enqueue(conn, &domain, &new, &recipients))
-        .await?;
+    let notification_id = queue(ctx, test_notification(settings), recipients).await?;
     let enqueue_seconds = queued.elapsed().as_secs_f64();
     let started = Instant::now();
     loop {

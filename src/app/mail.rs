@@ -95,7 +95,7 @@ async fn send_test(ctx: &AppContext, to: &str, timeout: Duration) -> anyhow::Res
     let deadline = Instant::now() + timeout;
     let mut attempts_seen = 0;
     loop {
-        worker.run_once(crate::db::now()).await?;
+        worker.run_once(ctx.clock.now()).await?;
         let delivery = db
             .run(move |conn| outbox::deliveries_of(conn, notification_id))
             .await?
@@ -161,7 +161,7 @@ async fn bench(ctx: &AppContext, count: usize, no_nodelay: bool) -> anyhow::Resu
     let enqueue_seconds = queued.elapsed().as_secs_f64();
     let started = Instant::now();
     loop {
-        let report = worker.run_once(crate::db::now()).await?;
+        let report = worker.run_once(ctx.clock.now()).await?;
         if report.claimed == 0 {
             let progress = db
                 .run(move |conn| outbox::progress(conn, notification_id))

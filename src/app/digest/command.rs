@@ -92,7 +92,7 @@ async fn deliver(ctx: &Context, id: i64, timeout: u64) -> anyhow::Result<()> {
     let worker = crate::notify::worker::Worker::new(&ctx.settings, ctx.db.clone())?;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(timeout);
     loop {
-        worker.run_once(crate::db::now()).await?;
+        worker.run_once(ctx.clock.now()).await?;
         let progress = ctx
             .db
             .run(move |conn| crate::db::models::outbox::progress(conn, id))

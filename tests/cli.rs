@@ -202,3 +202,37 @@ fn bad_configuration_stops_the_service_with_a_clear_error() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("does not exist"));
 }
+
+#[test]
+fn a_sitrep_toml_in_a_parent_folder_is_not_read() {
+    let database = fresh_database();
+    let parent = tempfile::tempdir().unwrap();
+    // Observable if read: every command stops on an address that is not one.
+    std::fs::write(
+        parent.path().join("sitrep.toml"),
+        "listen = \"everywhere\"\n",
+    )
+    .unwrap();
+    let child = parent.path().join("sub");
+    std::fs::create_dir(&child).unwrap();
+    let run_in = |dir: &std::path::Path| {
+        Command::new(env!("CARGO_BIN_EXE_sitrep"))
+            .arg("migrate")
+            .current_dir(dir)
+            .env("SITREP_DATABASE_URL", &database.url)
+            .env_remove("SITREP_CONFIG")
+            .env_remove("SITREP_LISTEN")
+            .output()
+            .unwrap()
+    };
+    let out = run_in(&child);
+    assert!(
+        out.status.success(),
+        "../sitrep.toml was read: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The same file in the working directory is read (so the test can see it).
+    let out = run_in(parent.path());
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("\"everywhere\" is not an address"));
+}

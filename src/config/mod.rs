@@ -328,8 +328,9 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Reads `config_file` (if given, it must exist; otherwise `sitrep.toml` is
-    /// used when present) and the `SITREP_*` environment variables.
+    /// Reads `config_file` (if given, it must exist; otherwise `sitrep.toml` in
+    /// the working directory is used when present, never one in a parent
+    /// folder) and the `SITREP_*` environment variables.
     pub fn load(config_file: Option<&Path>) -> anyhow::Result<Settings> {
         let mut figment = Figment::from(Serialized::defaults(RawSettings::default()));
         match config_file {
@@ -337,9 +338,14 @@ impl Settings {
                 if !path.exists() {
                     bail!("configuration file {} does not exist", path.display());
                 }
-                figment = figment.merge(Toml::file(path));
+                figment = figment.merge(Toml::file_exact(path));
             }
-            None => figment = figment.merge(Toml::file("sitrep.toml")),
+            // Only `./sitrep.toml` itself: `Toml::file` would also search
+            // every parent folder and pick up someone else's settings.
+            None if Path::new("sitrep.toml").is_file() => {
+                figment = figment.merge(Toml::file_exact("sitrep.toml"));
+            }
+            None => {}
         }
         let figment = figment.merge(Env::prefixed("SITREP_").ignore(&["config"]));
         let raw: RawSettings = figment

@@ -405,3 +405,38 @@ async fn operators_can_override_a_template_without_rebuilding() {
     assert_eq!(status, 200, "templates not overridden stay embedded");
     assert!(login.contains("Sign in"));
 }
+
+#[tokio::test]
+async fn gzip_is_sent_only_when_its_q_value_accepts_it() {
+    let app = spawn_app().await;
+    let client = reqwest::Client::builder().gzip(false).build().unwrap();
+    for (accept, gzip) in [
+        ("gzip;q=0", false),
+        ("gzip; q=0.0, deflate", false),
+        ("deflate, *;q=0", false),
+        ("identity", false),
+        ("*;q=0, gzip;q=0", false),
+        ("gzip;q=0.5, identity;q=0.8", false),
+        ("GZIP;Q=0.5", true),
+        ("gzip;q=1.0, identity;q=0.5", true),
+        ("*", true),
+        ("br, gzip, deflate", true),
+    ] {
+        let response = client
+            .get(app.url("/api/v2/summary.json"))
+            .header("Accept-Encoding", accept)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+        let encoding = response.headers().get("content-encoding").cloned();
+        let body = response.bytes().await.unwrap();
+        if gzip {
+            assert_eq!(encoding.unwrap(), "gzip", "{accept}");
+            assert_eq!(&body[..2], &[0x1f, 0x8b], "{accept}");
+        } else {
+            assert!(encoding.is_none(), "{accept}: {encoding:?}");
+            assert_eq!(body[0], b'{', "{accept}");
+        }
+    }
+}

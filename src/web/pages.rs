@@ -48,10 +48,7 @@ pub(crate) fn send(
         .headers()
         .get(header::ACCEPT_ENCODING)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',')
-                .any(|e| e.split(';').next().is_some_and(|e| e.trim() == "gzip"))
-        });
+        .is_some_and(accepts_gzip);
     if gzip {
         response
             .insert_header((header::CONTENT_ENCODING, "gzip"))
@@ -59,6 +56,40 @@ pub(crate) fn send(
     } else {
         response.body(resource.body.clone())
     }
+}
+
+/// Whether an `Accept-Encoding` value prefers gzip to the plain body: gzip
+/// (or `*`) with a q-value above 0 (`gzip;q=0` refuses it), and not below the
+/// q-value the client gives `identity` (explicitly or through `*`).
+fn accepts_gzip(accept_encoding: &str) -> bool {
+    let (mut gzip, mut identity, mut any) = (None, None, None);
+    for entry in accept_encoding.split(',') {
+        let mut parts = entry.split(';');
+        let coding = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let mut q = Some(1.0_f32);
+        for param in parts {
+            if let Some((name, value)) = param.split_once('=') {
+                if name.trim().eq_ignore_ascii_case("q") {
+                    q = value
+                        .trim()
+                        .parse()
+                        .ok()
+                        .filter(|q| (0.0..=1.0).contains(q));
+                }
+            }
+        }
+        // An entry whose q-value cannot be read says nothing.
+        let Some(q) = q else { continue };
+        match coding.as_str() {
+            "gzip" | "x-gzip" => gzip = Some(q),
+            "identity" => identity = Some(q),
+            "*" => any = Some(q),
+            _ => {}
+        }
+    }
+    let gzip = gzip.or(any).unwrap_or(0.0);
+    let identity = identity.or(any).unwrap_or(0.0);
+    gzip > 0.0 && gzip >= identity
 }
 
 fn unknown_document(path: &str) -> AppError {
@@ -237,4 +268,34 @@ pub async fn not_found(state: web::Data<AppState>, req: HttpRequest) -> HttpResp
         }
     };
     super::html::error_page(&state, &req, staff.as_ref(), err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::accepts_gzip;
+
+    #[test]
+    fn gzip_is_chosen_by_its_q_value() {
+        for (value, gzip) in [
+            ("gzip", true),
+            ("gzip, deflate, br", true),
+            ("x-gzip", true),
+            ("GZIP;Q=0.5", true),
+            ("*", true),
+            ("deflate, *;q=0.3", true),
+            ("gzip;q=0", false),
+            ("gzip;q=0.000", false),
+            ("gzip ; q=0 , deflate", false),
+            ("*;q=0", false),
+            ("deflate, *;q=0", false),
+            ("*;q=0, gzip;q=0", false),
+            ("identity", false),
+            ("gzip;q=0.5, identity;q=0.8", false),
+            ("gzip;q=1.0, identity;q=0.5", true),
+            ("gzip;q=nonsense", false),
+            ("", false),
+        ] {
+            assert_eq!(accepts_gzip(value), gzip, "{value:?}");
+        }
+    }
 }

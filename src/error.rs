@@ -5,7 +5,7 @@
 //!   conflict and invalid references apart; everything else is a fault.
 //! - Handlers return [`AppError`], which maps each case to one HTTP status:
 //!   400 malformed input, 401 not signed in, 403 not allowed, 404 not found,
-//!   409 conflict, 413 too large, 422 invalid value, 429 slow down,
+//!   409 conflict, 413 too large, 415 not JSON, 422 invalid value, 429 slow down,
 //!   500 fault (logged with its cause chain, never shown to the client).
 //! - `anyhow` is used only at the edges (CLI, start-up, background loops).
 
@@ -30,6 +30,8 @@ pub enum AppError {
     Conflict(String),
     #[error("{0}")]
     TooLarge(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     #[error("{0}")]
     Invalid(String),
     #[error("An unexpected error happened; it has been logged. Try again.")]
@@ -90,6 +92,7 @@ impl ResponseError for AppError {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

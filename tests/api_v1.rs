@@ -376,3 +376,132 @@ async fn the_openapi_document_describes_the_api() {
         "bearer"
     );
 }
+
+/// A write with the console's session cookie, as a browser (or a forging
+/// site) would send it: returns the status and the error message.
+async fn cookie_write(
+    app: &TestApp,
+    csrf: Option<&str>,
+    origin: Option<&str>,
+    content_type: &str,
+    name: &str,
+) -> (u16, String) {
+    let mut request = app
+        .browser
+        .post(app.url("/api/v1/components"))
+        .header("Content-Type", content_type)
+        .body(json!({ "name": name }).to_string());
+    if let Some(csrf) = csrf {
+        request = request.header("X-CSRF-Token", csrf);
+    }
+    if let Some(origin) = origin {
+        request = request.header("Origin", origin);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    (
+        status,
+        body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+    )
+}
+
+#[tokio::test]
+async fn cookie_writes_need_the_csrf_header_our_origin_and_a_json_body() {
+    let app = spawn_app().await;
+    app.sign_in_as("ana@example.com", Role::Admin).await;
+    let csrf = app.csrf().await;
+    let json_type = "application/json";
+
+    // The reported attack: the cookie alone, text/plain, from another site.
+    let (status, _) = cookie_write(
+        &app,
+        None,
+        Some("https://evil.example"),
+        "text/plain",
+        "Forged",
+    )
+    .await;
+    assert_eq!(status, 403);
+    // Each defence on its own.
+    let (status, message) = cookie_write(&app, None, None, json_type, "No token").await;
+    assert_eq!(status, 403, "{message}");
+    assert!(message.contains("X-CSRF-Token"), "{message}");
+    let (status, _) = cookie_write(&app, Some(&"0".repeat(64)), None, json_type, "Bad token").await;
+    assert_eq!(status, 403);
+    let (status, message) = cookie_write(
+        &app,
+        Some(&csrf),
+        Some("https://evil.example"),
+        json_type,
+        "Foreign origin",
+    )
+    .await;
+    assert_eq!(status, 403, "{message}");
+    assert!(message.contains("https://evil.example"), "{message}");
+    let (status, message) = cookie_write(
+        &app,
+        Some(&csrf),
+        Some(&app.address),
+        "text/plain",
+        "Plain text",
+    )
+    .await;
+    assert_eq!(status, 415, "{message}");
+    assert!(message.contains("application/json"), "{message}");
+    assert!(app
+        .app_state
+        .db
+        .run(components::list)
+        .await
+        .unwrap()
+        .is_empty());
+
+    // The console's own call: cookie, token, JSON, our origin (or none).
+    let (status, message) = cookie_write(
+        &app,
+        Some(&csrf),
+        Some(&app.address),
+        "application/json; charset=utf-8",
+        "From the console",
+    )
+    .await;
+    assert_eq!(status, 201, "{message}");
+    let (status, message) = cookie_write(&app, Some(&csrf), None, json_type, "No origin").await;
+    assert_eq!(status, 201, "{message}");
+
+    // Bearer tokens need no CSRF token, but a body is still JSON.
+    let token = app.admin_token().await;
+    let response = app
+        .api(&token)
+        .post(app.url("/api/v1/components"))
+        .header("Content-Type", "text/plain")
+        .header("Origin", "https://elsewhere.example")
+        .body(json!({"name": "Plain bot"}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 415);
+    let response = app
+        .api(&token)
+        .post(app.url("/api/v1/components"))
+        .header("Origin", "https://elsewhere.example")
+        .json(&json!({"name": "Bot"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 201);
+    let names: Vec<String> = app
+        .app_state
+        .db
+        .run(components::list)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    assert_eq!(names.len(), 3, "{names:?}");
+}

@@ -145,7 +145,12 @@ impl FromRequest for SignedIn {
 }
 
 /// A caller of a JSON API: a bearer token, or else a session cookie.
-/// Anonymous calls get 401 with a JSON message.
+/// Anonymous calls get 401 with a JSON message. A write (POST, PUT, PATCH,
+/// DELETE) made with the session cookie must also come from this site (its
+/// `Origin`, when sent, is ours) and carry the CSRF token in `X-CSRF-Token`,
+/// or it is refused with 403: a browser attaches the cookie to a forged
+/// cross-site request too, never this header. Every write with a body must
+/// send it as `application/json` (415 otherwise).
 pub struct ApiCaller(pub Staff);
 
 impl ApiCaller {
@@ -171,15 +176,79 @@ impl FromRequest for ApiCaller {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            if let Some(staff) = bearer_staff(&req).await? {
-                return Ok(ApiCaller(staff));
+            let write = !req.method().is_safe();
+            let staff = match bearer_staff(&req).await? {
+                Some(staff) => staff,
+                None => {
+                    let staff = session_staff(&req).await?.ok_or(AppError::Unauthorized)?;
+                    if write {
+                        check_cookie_write(&req)?;
+                    }
+                    staff
+                }
+            };
+            if write {
+                super::body::require_json(&req)?;
             }
-            match session_staff(&req).await? {
-                Some(staff) => Ok(ApiCaller(staff)),
-                None => Err(AppError::Unauthorized),
-            }
+            Ok(ApiCaller(staff))
         })
     }
+}
+
+/// The header a script on our pages sends the CSRF token in.
+pub const CSRF_HEADER: &str = "X-CSRF-Token";
+
+/// A write authenticated by the session cookie: from our own origin (when
+/// the browser names one) and with the CSRF token in [`CSRF_HEADER`].
+fn check_cookie_write(req: &HttpRequest) -> Result<(), AppError> {
+    if let Some(origin) = req.headers().get(header::ORIGIN) {
+        let origin = origin.to_str().unwrap_or("null");
+        if !is_own_url(req, origin) {
+            return Err(AppError::Forbidden(format!(
+                "This request came from {origin}, not from this site: calls signed in with the console's cookie are accepted from this site's pages only. Scripts use an API token."
+            )));
+        }
+    }
+    let sent = req
+        .headers()
+        .get(CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim);
+    let ok = match (sent, req.cookie(CSRF_COOKIE)) {
+        (Some(sent), Some(cookie)) => !sent.is_empty() && secrets_match(sent, cookie.value()),
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(format!(
+            "A change made with the console's cookie must send the page's CSRF token in the {CSRF_HEADER} header (reload the page for a fresh one), or use an API token as `Authorization: Bearer <token>`."
+        )))
+    }
+}
+
+/// Whether `url` (an `Origin` or a `Referer`) is on this site: the origin of
+/// the configured base URL, or the host the request was sent to.
+pub fn is_own_url(req: &HttpRequest, url: &str) -> bool {
+    let Ok(url) = url::Url::parse(url) else {
+        return false;
+    };
+    let origin = url.origin();
+    if !origin.is_tuple() {
+        return false;
+    }
+    let state = state(req).ok();
+    if state.is_some_and(|s| s.settings.base_url.origin() == origin) {
+        return true;
+    }
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| req.uri().authority().map(|a| a.as_str()))
+        .filter(|h| !h.is_empty() && !h.contains(['/', '@', '?', '#', '\\']));
+    host.and_then(|host| url::Url::parse(&format!("{}://{host}", url.scheme())).ok())
+        .is_some_and(|own| own.origin() == origin)
 }
 
 /// Percent-encodes a value for a query string.

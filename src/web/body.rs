@@ -1,7 +1,8 @@
 //! Request bodies: size-limited reading and JSON parsing whose errors name the
 //! field to fix.
 
-use actix_web::web;
+use actix_web::http::header;
+use actix_web::{web, HttpRequest};
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 
@@ -26,6 +27,38 @@ pub async fn read(mut payload: web::Payload) -> Result<web::Bytes, AppError> {
         body.extend_from_slice(&chunk);
     }
     Ok(body.freeze())
+}
+
+/// Refuses a request whose body is not labelled `application/json`
+/// (parameters such as `; charset=utf-8` allowed) with 415. A request with
+/// no body passes. The API's writes check this before reading the body, so
+/// a browser's cross-site `text/plain` or form post never reaches them.
+pub fn require_json(req: &HttpRequest) -> Result<(), AppError> {
+    let headers = req.headers();
+    let has_body = headers.contains_key(header::TRANSFER_ENCODING)
+        || headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim() != "0");
+    if !has_body {
+        return Ok(());
+    }
+    let sent = headers
+        .get(header::CONTENT_TYPE)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let essence = sent
+        .as_deref()
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase());
+    if essence.as_deref() == Some("application/json") {
+        return Ok(());
+    }
+    Err(AppError::UnsupportedMediaType(match sent {
+        Some(sent) => format!(
+            "The request body is sent as {sent:?}: send JSON with the header `Content-Type: application/json`."
+        ),
+        None => "The request body has no Content-Type: send JSON with the header `Content-Type: application/json`.".into(),
+    }))
 }
 
 /// Parses a JSON body into `T`. Accepts Statuspage's envelope too

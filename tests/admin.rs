@@ -453,3 +453,40 @@ async fn the_session_cookie_is_http_only_and_the_password_is_argon2_hashed() {
         .unwrap();
     assert!(user.password_hash.starts_with("$argon2id$"));
 }
+
+#[tokio::test]
+async fn error_pages_go_back_with_a_plain_link_not_a_javascript_url() {
+    let app = spawn_app().await;
+    // A public error page: back to the status page.
+    let (status, html) = app.get_page("/unsubscribe/not-a-token").await;
+    assert_eq!(status, 404);
+    assert!(!html.contains("javascript:"), "{html}");
+    assert!(html.contains("<a href=\"/\">Go back</a>"), "{html}");
+    // A console error page reached from a console page: back to that page.
+    app.sign_in_as("ana@example.com", Role::Admin).await;
+    let response = app
+        .browser
+        .get(app.url("/admin/components/4242/edit"))
+        .header("Referer", app.url("/admin/incidents"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 404);
+    let html = response.text().await.unwrap();
+    assert!(!html.contains("javascript:"), "{html}");
+    assert!(
+        html.contains("<a href=\"/admin/incidents\">Go back</a>"),
+        "{html}"
+    );
+    // Without a referrer from this site: the console's front page.
+    let response = app
+        .browser
+        .get(app.url("/admin/components/4242/edit"))
+        .header("Referer", "https://evil.example/admin/x")
+        .send()
+        .await
+        .unwrap();
+    let html = response.text().await.unwrap();
+    assert!(!html.contains("javascript:"), "{html}");
+    assert!(html.contains("<a href=\"/admin\">Go back</a>"), "{html}");
+}

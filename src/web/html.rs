@@ -73,6 +73,35 @@ struct ErrorPage {
     title: String,
     status: u16,
     message: String,
+    /// Where "Go back" leads: a plain link, since the page's CSP blocks
+    /// `javascript:` URLs.
+    back: String,
+}
+
+/// The page to go back to from an error: the page of this site the person
+/// came from (its `Referer`), else the front page of the area they are in.
+fn back_link(req: &HttpRequest) -> String {
+    let referer = req
+        .headers()
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|r| super::auth::is_own_url(req, r))
+        .and_then(|r| url::Url::parse(r).ok());
+    if let Some(referer) = referer {
+        let path = match referer.query() {
+            Some(query) => format!("{}?{query}", referer.path()),
+            None => referer.path().to_string(),
+        };
+        let local = super::auth::safe_next(Some(&path));
+        if local == path && path != req.uri().to_string() {
+            return path;
+        }
+    }
+    if req.path().starts_with("/admin") {
+        "/admin".into()
+    } else {
+        "/".into()
+    }
 }
 
 /// An error as an HTML page with the right status code.
@@ -113,6 +142,7 @@ fn render_error(
             title: title.into(),
             status: status.as_u16(),
             message: err.message(),
+            back: back_link(req),
         },
     )
 }

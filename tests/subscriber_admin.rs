@@ -393,3 +393,31 @@ async fn two_senders_fanning_out_the_same_notification_add_each_delivery_once() 
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(s.sink.messages().len(), 53, "no email went out twice");
 }
+
+#[tokio::test]
+async fn the_import_refuses_addresses_a_mail_system_would_refuse_naming_them() {
+    let s = setup(&[], false).await;
+    s.app.sign_in_as("boss@example.com", Role::Admin).await;
+    let body = import(
+        &s.app,
+        "email,audience,components\n\
+         x+<img>@example.com,external,\n\
+         o\"b<x>@example.com,external,\n\
+         fine@example.com,external,\n",
+    )
+    .await;
+    assert!(body.contains("<strong>1</strong> added"), "{body}");
+    assert!(body.contains("<strong>2</strong> invalid"), "{body}");
+    assert!(body.contains("Line 2:"), "{body}");
+    assert!(body.contains("x+&lt;img&gt;@example.com"), "{body}");
+    assert!(body.contains("Line 3:"), "{body}");
+    for bad in ["x+<img>@example.com", "o\"b<x>@example.com"] {
+        assert!(
+            subscriber(&s.app, bad, Audience::External).await.is_none(),
+            "{bad} was imported"
+        );
+    }
+    assert!(subscriber(&s.app, "fine@example.com", Audience::External)
+        .await
+        .is_some());
+}

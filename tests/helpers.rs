@@ -289,3 +289,28 @@ impl TestApp {
         created
     }
 }
+
+/// Subscribers: following the link of a confirmation email.
+impl TestApp {
+    /// Opens a confirmation link as a person would: GET shows the page, its
+    /// button POSTs the form. Returns the POST's status and page (or the
+    /// GET's, when the page has no button).
+    pub async fn confirm_by_link(&self, path: &str) -> (u16, String) {
+        let person = browser();
+        let response = person.get(self.url(path)).send().await.unwrap();
+        let status = response.status().as_u16();
+        let html = response.text().await.unwrap();
+        if !html.contains("name=\"csrf_token\"") {
+            return (status, html);
+        }
+        let token = csrf_from(&html);
+        let response = person
+            .post(self.url(path))
+            .form(&[("csrf_token", token.as_str())])
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.text().await.unwrap())
+    }
+}

@@ -51,9 +51,9 @@ async fn subscribe_confirmed(s: &Setup, path: &str, email: &str, components: &[&
     let text = part(&mail[0], "text/plain").expect("text part");
     assert!(part(&mail[0], "text/html").is_some());
     let confirm = link(&text, "/subscribe/confirm/");
-    let response = reqwest::get(s.app.url(&confirm)).await.unwrap();
-    assert_eq!(response.status().as_u16(), 200);
-    assert!(response.text().await.unwrap().contains("confirmed"));
+    let (status, page) = s.app.confirm_by_link(&confirm).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("confirmed"));
 }
 
 async fn open_incident(s: &Setup, body: Value) -> Value {
@@ -315,13 +315,7 @@ async fn subscribing_twice_keeps_one_row_and_the_same_answer_and_bad_addresses_g
         .collect::<Vec<_>>();
     let mut confirmed = 0;
     for path in &latest {
-        if reqwest::get(s.app.url(path))
-            .await
-            .unwrap()
-            .status()
-            .as_u16()
-            == 200
-        {
+        if s.app.confirm_by_link(path).await.0 == 200 {
             confirmed += 1;
         }
     }
@@ -391,4 +385,113 @@ async fn hostile_titles_and_bodies_are_escaped_in_the_html_part_and_kept_in_the_
     let (status, page) = s.app.get_page(&manage).await;
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("reader@example.com"));
+}
+
+async fn external_subscriber(app: &TestApp, email: &'static str) -> subscribers::Subscriber {
+    app.app_state
+        .db
+        .run(move |conn| subscribers::find_by_email(conn, email, Audience::External))
+        .await
+        .unwrap()
+        .expect("a subscriber")
+}
+
+#[tokio::test]
+async fn opening_the_confirmation_link_confirms_nothing_until_its_button_is_pressed() {
+    let s = setup().await;
+    subscribe_confirmed(&s, "/subscribe", "clicked@example.com", &[]).await;
+    let (status, body) = subscribe(&s.app, "/subscribe", "scanned@example.com", &[]).await;
+    assert_eq!(status, 200, "{body}");
+    let mail = wait_for(
+        &s.sink,
+        "scanned@example.com",
+        "Confirm your subscription",
+        1,
+    )
+    .await;
+    let confirm = link(
+        &part(&mail[0], "text/plain").unwrap(),
+        "/subscribe/confirm/",
+    );
+
+    // A mail scanner follows the link (twice, even): a page with a button.
+    for _ in 0..2 {
+        let response = reqwest::get(s.app.url(&confirm)).await.unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+        let page = response.text().await.unwrap();
+        assert!(page.contains("method=\"post\""), "{page}");
+        assert!(page.contains(&format!("action=\"{confirm}\"")), "{page}");
+        assert!(page.contains("name=\"csrf_token\""), "{page}");
+    }
+    assert!(external_subscriber(&s.app, "scanned@example.com")
+        .await
+        .confirmed_at
+        .is_none());
+    // Updates reach the confirmed subscriber only.
+    open_incident(
+        &s,
+        json!({"name": "Checkout errors", "impact": "major", "urgency": "high",
+               "update": {"status": "investigating", "external_body": "Looking."}}),
+    )
+    .await;
+    wait_for(&s.sink, "clicked@example.com", "Checkout errors", 1).await;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert!(mails(&s.sink, "scanned@example.com", "Checkout errors").is_empty());
+
+    // A POST without the page's CSRF token does not confirm either.
+    let response = reqwest::Client::new()
+        .post(s.app.url(&confirm))
+        .form(&[("csrf_token", "0".repeat(64))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 403);
+    assert!(external_subscriber(&s.app, "scanned@example.com")
+        .await
+        .confirmed_at
+        .is_none());
+
+    // The person presses the button.
+    let (status, page) = s.app.confirm_by_link(&confirm).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Your subscription is confirmed"), "{page}");
+    assert!(external_subscriber(&s.app, "scanned@example.com")
+        .await
+        .is_active());
+    // The link is used up: the page says so and offers no button.
+    let response = reqwest::get(s.app.url(&confirm)).await.unwrap();
+    assert_eq!(response.status().as_u16(), 404);
+    assert!(!response.text().await.unwrap().contains("csrf_token"));
+}
+
+#[tokio::test]
+async fn addresses_a_mail_system_would_refuse_get_422_naming_them() {
+    let s = setup().await;
+    for (address, shown) in [
+        ("x+<img>@example.com", "x+&lt;img&gt;@example.com"),
+        ("o\"b<x>@example.com", "o\\&quot;b&lt;x&gt;@example.com"),
+    ] {
+        let (status, body) = subscribe(&s.app, "/subscribe", address, &[]).await;
+        assert_eq!(status, 422, "{address}: {body}");
+        assert!(body.contains("is not an email address"), "{body}");
+        assert!(body.contains(shown), "{shown} in {body}");
+    }
+    let count = s
+        .app
+        .app_state
+        .db
+        .run(|conn| {
+            subscribers::by_emails(
+                conn,
+                "external",
+                &[
+                    "x+<img>@example.com".to_string(),
+                    "o\"b<x>@example.com".to_string(),
+                ],
+            )
+        })
+        .await
+        .unwrap()
+        .len();
+    assert_eq!(count, 0);
 }

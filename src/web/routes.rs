@@ -78,7 +78,11 @@ pub fn public(cfg: &mut web::ServiceConfig) {
         )
         .route(
             "/subscribe/confirm/{token}",
-            web::get().to(subscribe::confirm),
+            web::get().to(subscribe::confirm_page),
+        )
+        .route(
+            "/subscribe/confirm/{token}",
+            web::post().to(subscribe::confirm),
         )
         .route(
             "/subscribe/manage/{token}",

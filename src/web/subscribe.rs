@@ -2,6 +2,9 @@
 //! staff (`/internal/subscribe`, internal stream): double opt-in, component
 //! choices, and unsubscribing from a page or with one POST (RFC 8058).
 //!
+//! No GET changes anything: the links in emails open a page whose button
+//! POSTs (mail scanners follow links, people press buttons).
+//!
 //! `POST /unsubscribe/{token}` takes no CSRF token on purpose: mail clients
 //! send `List-Unsubscribe=One-Click` without cookies. That is safe because the
 //! token in the URL is the capability: an HMAC over the subscriber's id and
@@ -12,7 +15,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 
-use super::auth::{CsrfForm, SignedIn};
+use super::auth::{CsrfForm, NoFields, SignedIn};
 use super::html::{page, render};
 use super::state::AppState;
 use crate::app::subscribers;
@@ -48,6 +51,7 @@ struct MessagePage {
     message: &'static str,
 }
 
+/// The unsubscribe and confirmation pages: one button for one address.
 #[derive(Serialize)]
 struct UnsubscribePage {
     title: &'static str,
@@ -240,14 +244,58 @@ pub async fn internal_subscribe(
     page(&state, &req, Some(&who.0), result)
 }
 
-pub async fn confirm(
+fn link_not_valid(state: &AppState, req: &HttpRequest) -> HttpResponse {
+    message(state, req, None, StatusCode::NOT_FOUND, "Link not valid", "This confirmation link is not valid any more: it was already used, or a newer one was sent. Subscribe again if you receive nothing.")
+}
+
+/// `GET /subscribe/confirm/{token}`: only shows the button. Mail scanners
+/// open every link of a message; confirming takes the person's POST.
+pub async fn confirm_page(
     state: web::Data<AppState>,
     req: HttpRequest,
     token: web::Path<String>,
 ) -> HttpResponse {
+    let token = token.into_inner();
+    let lookup = token.clone();
+    let found = state
+        .db
+        .run(move |conn| store::by_confirm_token(conn, &lookup))
+        .await;
+    match found {
+        Ok(Some(s)) => render(
+            &state,
+            &req,
+            None,
+            StatusCode::OK,
+            "pages/subscribe_confirm",
+            UnsubscribePage {
+                title: "Confirm your subscription",
+                action: format!("/subscribe/confirm/{token}"),
+                email: s.email,
+            },
+        ),
+        Ok(None) => link_not_valid(&state, &req),
+        Err(err) => page(&state, &req, None, Err(err.into())),
+    }
+}
+
+/// `POST /subscribe/confirm/{token}`: the confirmation page's button.
+pub async fn confirm(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    token: web::Path<String>,
+    _posted: CsrfForm<NoFields>,
+) -> HttpResponse {
     match subscribers::confirm(&state, token.into_inner()).await {
-        Ok(Some(_)) => message(&state, &req, None, StatusCode::OK, "Subscription confirmed", "Your subscription is confirmed: you will receive an email for every update we send."),
-        Ok(None) => message(&state, &req, None, StatusCode::NOT_FOUND, "Link not valid", "This confirmation link is not valid any more: it was already used, or a newer one was sent. Subscribe again if you receive nothing."),
+        Ok(Some(_)) => message(
+            &state,
+            &req,
+            None,
+            StatusCode::OK,
+            "Subscription confirmed",
+            "Your subscription is confirmed: you will receive an email for every update we send.",
+        ),
+        Ok(None) => link_not_valid(&state, &req),
         Err(err) => page(&state, &req, None, Err(err)),
     }
 }

@@ -204,17 +204,23 @@ pub fn subscribe(
     Ok(Some(id))
 }
 
+/// The subscriber a confirm token is waiting for, if any (read only).
+pub fn by_confirm_token(conn: &mut DbConn, token: &str) -> Result<Option<Subscriber>, StoreError> {
+    let hash = secret_hash(token);
+    Ok(on_backend!(conn, |c| subscribers::table
+        .select(Subscriber::as_select())
+        .filter(subscribers::confirm_token_hash.eq(&hash))
+        .first(c)
+        .optional())?)
+}
+
 /// Confirms the subscriber whose confirm token this is; `None` when the
 /// token is unknown (already used, replaced, or made up). Runs in the
 /// caller's transaction.
 pub fn confirm(conn: &mut DbConn, token: &str) -> Result<Option<Subscriber>, StoreError> {
-    let hash = secret_hash(token);
-    let found: Option<Subscriber> = on_backend!(conn, |c| subscribers::table
-        .select(Subscriber::as_select())
-        .filter(subscribers::confirm_token_hash.eq(&hash))
-        .first(c)
-        .optional())?;
-    let Some(s) = found else { return Ok(None) };
+    let Some(s) = by_confirm_token(conn, token)? else {
+        return Ok(None);
+    };
     let at = now();
     on_backend!(conn, |c| diesel::update(subscribers::table.find(s.id))
         .set((

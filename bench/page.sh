@@ -23,9 +23,9 @@ token=$("$bin" token create --email bench@example.com --name bench 2>/dev/null |
 "$bin" serve 2>"$work/sitrep.log" & sitrep_pid=$!
 for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$sitrep_port/healthz" >/dev/null && break; sleep 0.1; done
 for g in Platform Apps Data Edge Support; do
-  gid=$(curl -sf -H "Authorization: Bearer $token" -d "{\"name\":\"$g\"}" "http://127.0.0.1:$sitrep_port/api/v1/component-groups" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  gid=$(curl -sf -H "Authorization: Bearer $token" -H "Content-Type: application/json" -d "{\"name\":\"$g\"}" "http://127.0.0.1:$sitrep_port/api/v1/component-groups" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
   for i in $(seq 1 6); do
-    curl -sf -o /dev/null -H "Authorization: Bearer $token" -d "{\"name\":\"$g service $i\",\"group_id\":$gid}" "http://127.0.0.1:$sitrep_port/api/v1/components"
+    curl -sf -o /dev/null -H "Authorization: Bearer $token" -H "Content-Type: application/json" -d "{\"name\":\"$g service $i\",\"group_id\":$gid}" "http://127.0.0.1:$sitrep_port/api/v1/components"
   done
 done
 

@@ -402,3 +402,64 @@ async fn hostile_update_text_never_runs_anywhere() {
         assert!(html.contains("<strong>ok</strong>"), "{path}");
     }
 }
+
+/// A backfilled incident and its backdated resolve record the component
+/// status changes at the times they say, not when they were typed in, so
+/// uptime bars and client-impact minutes are right for history entered
+/// afterwards (issue 13, defect 2).
+#[tokio::test]
+async fn backdated_updates_record_component_changes_at_their_display_time() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let api = app.create_component(&token, json!({"name": "API"})).await;
+    let cid = api["id"].as_i64().unwrap();
+    let incident = open_incident(
+        &app,
+        &token,
+        json!({"name": "Checkout errors", "impact": "major", "urgency": "high",
+               "started_at": "2026-11-20T10:00:00Z",
+               "components": {cid.to_string(): "major_outage"},
+               "update": {"external_body": "Investigating.", "display_at": "2026-11-20T10:00:00Z"}}),
+    )
+    .await;
+    let (status, body) = post(
+        &app,
+        &token,
+        &incident["id"],
+        json!({"status": "resolved", "external_body": "Fixed.",
+               "display_at": "2026-11-20T11:05:00Z",
+               "components": {cid.to_string(): "operational"}}),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let changes = app
+        .app_state
+        .db
+        .run(move |c| sitrep::db::models::components::status_changes(c, cid))
+        .await
+        .unwrap();
+    let recorded: Vec<(String, String)> = changes
+        .iter()
+        .map(|c| (c.to_status.clone(), c.changed_at.to_string()))
+        .collect();
+    assert_eq!(
+        recorded,
+        [
+            (
+                "major_outage".to_string(),
+                "2026-11-20 10:00:00".to_string()
+            ),
+            ("operational".to_string(), "2026-11-20 11:05:00".to_string()),
+        ]
+    );
+
+    let viewer = app.token_for("viewer@example.com", Role::Viewer).await;
+    let response = app
+        .api(&viewer)
+        .get(app.url(&format!("/api/v1/incidents/{}/report", incident["id"])))
+        .send()
+        .await
+        .unwrap();
+    let report: Value = response.json().await.unwrap();
+    assert_eq!(report["client_impact_minutes"], 65, "{report}");
+}

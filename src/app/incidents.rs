@@ -61,7 +61,7 @@ pub async fn open(ctx: &Context, actor: &Actor, new: OpenIncident) -> Result<Inc
         first_update,
     };
     ctx.write(actor, move |tx| {
-        let posted = incidents::create(tx.conn, tx.actor, record)?;
+        let posted = incidents::create(tx.conn, tx.actor, record, tx.at)?;
         components::record_changes(tx, &posted.component_changes)?;
         tx.record(Event::IncidentUpdatePosted {
             incident: &posted.incident,
@@ -106,7 +106,7 @@ pub async fn post_update(
     let update = to_update(actor, &draft, filled, template_of(&draft))?;
     ctx.write(actor, move |tx| {
         let before = incidents::get(tx.conn, incident_id)?;
-        let posted = incidents::post_update(tx.conn, tx.actor, incident_id, update)?;
+        let posted = incidents::post_update(tx.conn, tx.actor, incident_id, update, tx.at)?;
         components::record_changes(tx, &posted.component_changes)?;
         tx.record(Event::IncidentUpdatePosted {
             incident: &posted.incident,
@@ -173,7 +173,7 @@ pub async fn edit(
                 client_impact: facts.client_impact.map(|c| c.trim().to_string()),
                 started_at: facts.started_at,
             };
-            let after = incidents::update(tx.conn, id, changes)?;
+            let after = incidents::update(tx.conn, id, changes, tx.at)?;
             tx.record(Event::IncidentEdited {
                 before: &before,
                 after: &after,
@@ -187,7 +187,7 @@ pub async fn edit(
         }
         if !milestones.is_empty() {
             let before = incidents::get(tx.conn, id)?;
-            let after = incidents::set_milestones(tx.conn, tx.actor, &before, milestones)?;
+            let after = incidents::set_milestones(tx.conn, tx.actor, &before, milestones, tx.at)?;
             tx.audit(
                 "incident.milestones",
                 ("incident", Some(id)),

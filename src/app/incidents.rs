@@ -2,7 +2,7 @@
 
 use chrono::NaiveDateTime;
 
-use super::compose::{fill_texts, incident_name, to_update, Draft, Facts};
+use super::compose::{check_next_update_by, fill_texts, incident_name, to_update, Draft, Facts};
 use super::events::Event;
 use super::{components, Actor, Context};
 use crate::db::models::incidents::{self, Incident, IncidentChanges, IncidentUpdate, NewIncident};
@@ -32,6 +32,7 @@ pub struct OpenIncident {
 pub async fn open(ctx: &Context, actor: &Actor, new: OpenIncident) -> Result<Incident, AppError> {
     actor.require(Permission::OpenIncident)?;
     let name = incident_name(&new.name)?;
+    check_next_update_by(&new.first_update, ctx.clock.now(), ctx.settings.time_zone)?;
     let priority = ctx
         .settings
         .priority_matrix
@@ -90,6 +91,7 @@ pub async fn post_update(
     if !actor.can(Permission::PostExternalUpdate) && !actor.can(Permission::PostInternalUpdate) {
         actor.require(Permission::PostExternalUpdate)?;
     }
+    check_next_update_by(&draft, ctx.clock.now(), ctx.settings.time_zone)?;
     let incident = ctx
         .db
         .run(move |conn| incidents::get(conn, incident_id))

@@ -308,3 +308,43 @@ fn clone_app(app: &TestApp) -> TestApp {
         database: app.database.clone(),
     }
 }
+
+/// A viewer posting an update form, even an invalid one, is refused (403),
+/// not told what to fix (issue 13, defect 8).
+#[tokio::test]
+async fn a_viewer_posting_an_invalid_update_form_is_refused() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let response = app
+        .api(&token)
+        .post(app.url("/api/v1/incidents"))
+        .json(
+            &json!({"name": "Checkout errors", "impact": "major", "urgency": "high",
+                      "update": {"external_body": "Investigating."}}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 201);
+    let incident: serde_json::Value = response.json().await.unwrap();
+    app.sign_in_as("viewer@example.com", Role::Viewer).await;
+    let (status, _, body) = app
+        .post_form(
+            &format!("/admin/incidents/{}/updates", incident["id"]),
+            &[
+                ("phase", "no-such-phase"),
+                ("external_body", ""),
+                ("next_update_by", "tomorrow-ish"),
+                ("intent", "post"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 403, "{body}");
+    let (status, _, body) = app
+        .post_form(
+            "/admin/incidents",
+            &[("name", ""), ("impact", "huge"), ("intent", "open")],
+        )
+        .await;
+    assert_eq!(status, 403, "{body}");
+}

@@ -402,3 +402,167 @@ async fn hostile_update_text_never_runs_anywhere() {
         assert!(html.contains("<strong>ok</strong>"), "{path}");
     }
 }
+
+/// A backfilled incident and its backdated resolve record the component
+/// status changes at the times they say, not when they were typed in, so
+/// uptime bars and client-impact minutes are right for history entered
+/// afterwards (issue 13, defect 2).
+#[tokio::test]
+async fn backdated_updates_record_component_changes_at_their_display_time() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let api = app.create_component(&token, json!({"name": "API"})).await;
+    let cid = api["id"].as_i64().unwrap();
+    let incident = open_incident(
+        &app,
+        &token,
+        json!({"name": "Checkout errors", "impact": "major", "urgency": "high",
+               "started_at": "2026-11-20T10:00:00Z",
+               "components": {cid.to_string(): "major_outage"},
+               "update": {"external_body": "Investigating.", "display_at": "2026-11-20T10:00:00Z"}}),
+    )
+    .await;
+    let (status, body) = post(
+        &app,
+        &token,
+        &incident["id"],
+        json!({"status": "resolved", "external_body": "Fixed.",
+               "display_at": "2026-11-20T11:05:00Z",
+               "components": {cid.to_string(): "operational"}}),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let changes = app
+        .app_state
+        .db
+        .run(move |c| sitrep::db::models::components::status_changes(c, cid))
+        .await
+        .unwrap();
+    let recorded: Vec<(String, String)> = changes
+        .iter()
+        .map(|c| (c.to_status.clone(), c.changed_at.to_string()))
+        .collect();
+    assert_eq!(
+        recorded,
+        [
+            (
+                "major_outage".to_string(),
+                "2026-11-20 10:00:00".to_string()
+            ),
+            ("operational".to_string(), "2026-11-20 11:05:00".to_string()),
+        ]
+    );
+
+    let viewer = app.token_for("viewer@example.com", Role::Viewer).await;
+    let response = app
+        .api(&viewer)
+        .get(app.url(&format!("/api/v1/incidents/{}/report", incident["id"])))
+        .send()
+        .await
+        .unwrap();
+    let report: Value = response.json().await.unwrap();
+    assert_eq!(report["client_impact_minutes"], 65, "{report}");
+}
+
+/// A promise of the next update must lie ahead: after now for a live
+/// update, after its published time for a backdated one (issue 13, defect 7).
+#[tokio::test]
+async fn a_next_update_by_in_the_past_is_refused_with_what_to_write() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let response = app
+        .api(&token)
+        .post(app.url("/api/v1/incidents"))
+        .json(
+            &json!({"name": "Checkout errors", "impact": "major", "urgency": "high",
+                      "update": {"external_body": "Investigating.",
+                                 "next_update_by": "2026-01-01T10:00:00Z"}}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 422);
+    let body: Value = response.json().await.unwrap();
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("Next update by is in the past") && message.contains("leave it empty"),
+        "{message}"
+    );
+    assert!(
+        app.get_json("/api/v2/incidents.json").await["incidents"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "nothing was opened"
+    );
+
+    let incident = open_incident(
+        &app,
+        &token,
+        json!({"name": "Checkout errors", "impact": "major", "urgency": "high",
+               "update": {"external_body": "Investigating.",
+                          "next_update_by": "2030-01-01T10:00:00Z"}}),
+    )
+    .await;
+    let (status, body) = post(
+        &app,
+        &token,
+        &incident["id"],
+        json!({"status": "identified", "external_body": "Found it.",
+               "next_update_by": "2026-01-01T10:00:00Z"}),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("give a time after now"));
+
+    // Backdated: the promise may be in the past, but not before the update.
+    let (status, body) = post(
+        &app,
+        &token,
+        &incident["id"],
+        json!({"status": "identified", "external_body": "Found it.",
+               "display_at": "2026-11-20T10:30:00Z",
+               "next_update_by": "2026-11-20T10:00:00Z"}),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("before the update's published time"),
+        "{body}"
+    );
+    let (status, body) = post(
+        &app,
+        &token,
+        &incident["id"],
+        json!({"status": "identified", "external_body": "Found it.",
+               "display_at": "2026-11-20T10:30:00Z",
+               "next_update_by": "2026-11-20T11:00:00Z"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+
+    app.sign_in_as("cm@example.com", Role::IncidentManager)
+        .await;
+    let (status, _, html) = app
+        .post_form(
+            &format!("/admin/incidents/{}/updates", incident["id"]),
+            &[
+                ("phase", "monitoring"),
+                ("template", ""),
+                ("external_body", "Watching."),
+                ("internal_body", ""),
+                ("next_update_by", "2026-01-01T10:00"),
+                ("variables", ""),
+                ("intent", "post"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert!(html.contains("Next update by is in the past"), "{html}");
+}

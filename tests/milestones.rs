@@ -194,3 +194,66 @@ async fn the_console_keeps_the_time_summary() {
             || page.contains("set by mim@example.com, live")
     );
 }
+
+/// A live "resolved" update (no `display_at`) restores services at the
+/// moment it is posted, so time to restore counts the incident (issue 13,
+/// defect 1: two clock readings put Services Restored after Resolved and the
+/// milestone was skipped).
+#[tokio::test]
+async fn a_live_resolved_update_restores_services_and_counts_in_time_to_restore() {
+    let app = spawn_app().await;
+    let token = app
+        .token_for("mim@example.com", Role::IncidentManager)
+        .await;
+    let response = app
+        .api(&token)
+        .post(app.url("/api/v1/incidents"))
+        .json(
+            &json!({"name": "Checkout errors", "impact": "major", "urgency": "high",
+                      "update": {"external_body": "Investigating."}}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 201);
+    let incident: Value = response.json().await.unwrap();
+    let response = app
+        .api(&token)
+        .post(app.url(&format!("/api/v1/incidents/{}/updates", incident["id"])))
+        .json(&json!({"status": "resolved", "external_body": "Fixed."}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 201);
+    let update: Value = response.json().await.unwrap();
+
+    let response = app
+        .api(&token)
+        .get(app.url(&format!("/api/v1/incidents/{}", incident["id"])))
+        .send()
+        .await
+        .unwrap();
+    let after: Value = response.json().await.unwrap();
+    assert!(after["resolved_at"].is_string(), "{after}");
+    assert_eq!(
+        after["services_restored_at"], after["resolved_at"],
+        "a live resolve restores services when it is posted"
+    );
+    assert_eq!(
+        after["resolved_at"], update["display_at"],
+        "one instant for the update and the phase"
+    );
+    assert_eq!(update["display_at"], update["created_at"]);
+
+    let response = app
+        .api(&token)
+        .get(app.url("/api/v1/metrics"))
+        .send()
+        .await
+        .unwrap();
+    let metrics: Value = response.json().await.unwrap();
+    assert_eq!(
+        metrics["metrics"]["time_to_restore"]["wall_clock"]["count"], 1,
+        "{metrics}"
+    );
+}

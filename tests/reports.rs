@@ -777,3 +777,59 @@ async fn two_approvals_at_once_make_one_version() {
         .await;
     assert_eq!(versions.as_array().unwrap().len(), 1);
 }
+
+/// A role that may not keep action items is told so (403) whatever it
+/// typed, in the console and the API: the permission is checked before the
+/// form (issue 13, defect 8).
+#[tokio::test]
+async fn a_viewer_posting_an_invalid_action_item_is_refused_not_corrected() {
+    let app = spawn_app().await;
+    let s = staff(&app).await;
+    let id = incident(&app, &s).await;
+    let (status, body) = app
+        .send_json(
+            &s.mim,
+            Method::POST,
+            &format!("/api/v1/incidents/{id}/action-items"),
+            Some(json!({"action": "Add an alert"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let item = body["id"].as_i64().unwrap();
+
+    let invalid = [
+        ("action", ""),
+        ("priority", "urgent"),
+        ("status", "finished"),
+        ("due_on", "31/12/2026"),
+    ];
+    app.sign_in_as("viewer-console@example.com", Role::Viewer)
+        .await;
+    let (status, _, body) = app
+        .post_form(&format!("/admin/incidents/{id}/action-items"), &invalid)
+        .await;
+    assert_eq!(status, 403, "{body}");
+    let (status, _, body) = app
+        .post_form(&format!("/admin/action-items/{item}"), &invalid)
+        .await;
+    assert_eq!(status, 403, "{body}");
+
+    let (status, body) = app
+        .send_json(
+            &s.viewer,
+            Method::POST,
+            &format!("/api/v1/incidents/{id}/action-items"),
+            Some(json!({"action": " ", "priority": "urgent"})),
+        )
+        .await;
+    assert_eq!(status, 403, "{body}");
+    let (status, body) = app
+        .send_json(
+            &s.viewer,
+            Method::PATCH,
+            &format!("/api/v1/action-items/{item}"),
+            Some(json!({"due_on": "31/12/2026"})),
+        )
+        .await;
+    assert_eq!(status, 403, "{body}");
+}

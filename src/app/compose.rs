@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDateTime;
+use chrono_tz::Tz;
 
 use super::{Actor, Context};
 use crate::db::models::incidents::{NewUpdate, UpdateText};
@@ -189,6 +190,29 @@ pub fn to_update(
         next_update_by: draft.next_update_by,
         components: draft.components.clone(),
     })
+}
+
+/// A promise of the next update must lie ahead of the update it comes
+/// with: after `now` for a live update; for a backdated one (history entered
+/// afterwards, whose promise may have passed since, kept or not) after its
+/// published time.
+pub fn check_next_update_by(draft: &Draft, now: NaiveDateTime, zone: Tz) -> Result<(), Invalid> {
+    let Some(next) = draft.next_update_by else {
+        return Ok(());
+    };
+    match draft.display_at {
+        None if next < now => Err(Invalid::new(format!(
+            "Next update by is in the past ({}, and it is now {}): give a time after now, or leave it empty.",
+            local(next, zone),
+            local(now, zone)
+        ))),
+        Some(published) if next < published => Err(Invalid::new(format!(
+            "Next update by ({}) is before the update's published time ({}): give a time after it, or leave it empty.",
+            local(next, zone),
+            local(published, zone)
+        ))),
+        _ => Ok(()),
+    }
 }
 
 fn role_label(actor: &Actor) -> &'static str {

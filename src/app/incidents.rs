@@ -2,7 +2,7 @@
 
 use chrono::NaiveDateTime;
 
-use super::compose::{fill_texts, incident_name, to_update, Draft, Facts};
+use super::compose::{check_next_update_by, fill_texts, incident_name, to_update, Draft, Facts};
 use super::events::Event;
 use super::{components, Actor, Context};
 use crate::db::models::incidents::{self, Incident, IncidentChanges, IncidentUpdate, NewIncident};
@@ -32,6 +32,7 @@ pub struct OpenIncident {
 pub async fn open(ctx: &Context, actor: &Actor, new: OpenIncident) -> Result<Incident, AppError> {
     actor.require(Permission::OpenIncident)?;
     let name = incident_name(&new.name)?;
+    check_next_update_by(&new.first_update, ctx.clock.now(), ctx.settings.time_zone)?;
     let priority = ctx
         .settings
         .priority_matrix
@@ -61,7 +62,7 @@ pub async fn open(ctx: &Context, actor: &Actor, new: OpenIncident) -> Result<Inc
         first_update,
     };
     ctx.write(actor, move |tx| {
-        let posted = incidents::create(tx.conn, tx.actor, record)?;
+        let posted = incidents::create(tx.conn, tx.actor, record, tx.at)?;
         components::record_changes(tx, &posted.component_changes)?;
         tx.record(Event::IncidentUpdatePosted {
             incident: &posted.incident,
@@ -90,6 +91,7 @@ pub async fn post_update(
     if !actor.can(Permission::PostExternalUpdate) && !actor.can(Permission::PostInternalUpdate) {
         actor.require(Permission::PostExternalUpdate)?;
     }
+    check_next_update_by(&draft, ctx.clock.now(), ctx.settings.time_zone)?;
     let incident = ctx
         .db
         .run(move |conn| incidents::get(conn, incident_id))
@@ -106,7 +108,7 @@ pub async fn post_update(
     let update = to_update(actor, &draft, filled, template_of(&draft))?;
     ctx.write(actor, move |tx| {
         let before = incidents::get(tx.conn, incident_id)?;
-        let posted = incidents::post_update(tx.conn, tx.actor, incident_id, update)?;
+        let posted = incidents::post_update(tx.conn, tx.actor, incident_id, update, tx.at)?;
         components::record_changes(tx, &posted.component_changes)?;
         tx.record(Event::IncidentUpdatePosted {
             incident: &posted.incident,
@@ -173,7 +175,7 @@ pub async fn edit(
                 client_impact: facts.client_impact.map(|c| c.trim().to_string()),
                 started_at: facts.started_at,
             };
-            let after = incidents::update(tx.conn, id, changes)?;
+            let after = incidents::update(tx.conn, id, changes, tx.at)?;
             tx.record(Event::IncidentEdited {
                 before: &before,
                 after: &after,
@@ -187,7 +189,7 @@ pub async fn edit(
         }
         if !milestones.is_empty() {
             let before = incidents::get(tx.conn, id)?;
-            let after = incidents::set_milestones(tx.conn, tx.actor, &before, milestones)?;
+            let after = incidents::set_milestones(tx.conn, tx.actor, &before, milestones, tx.at)?;
             tx.audit(
                 "incident.milestones",
                 ("incident", Some(id)),

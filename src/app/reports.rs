@@ -149,6 +149,14 @@ fn shows_on_pages(action: ReportAction) -> bool {
     )
 }
 
+/// Refuses with 403 unless the caller's role may keep action items at all:
+/// handlers call it before they read the form, so a refused role is told
+/// so rather than what to fix in its input.
+pub fn require_items(actor: &Actor) -> Result<(), AppError> {
+    rules::require_role(role_of(actor)?, ReportAction::ManageActionItems)?;
+    Ok(())
+}
+
 /// Refuses unless the caller may manage the incident's action items now.
 fn may_manage_items(tx: &mut Tx<'_>, role: Role, incident_id: i64) -> Result<(), AppError> {
     let report = reports::get(tx.conn, incident_id)?;

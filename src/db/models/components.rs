@@ -206,6 +206,15 @@ pub struct Change {
     pub after: Component,
 }
 
+/// When a write happens, and when the status change it records happened:
+/// the same instant for a live change, an earlier one for history entered
+/// afterwards (a backdated incident update).
+#[derive(Debug, Clone, Copy)]
+pub struct When {
+    pub written: NaiveDateTime,
+    pub changed: NaiveDateTime,
+}
+
 /// Applies changes; a status change is also written to the status history
 /// (as `actor`'s, for `incident_id` when an incident update made it).
 pub fn update(
@@ -215,6 +224,30 @@ pub fn update(
     changes: ComponentChanges,
     incident_id: Option<i64>,
 ) -> Result<Change, StoreError> {
+    let at = now();
+    update_at(
+        conn,
+        actor,
+        id,
+        changes,
+        incident_id,
+        When {
+            written: at,
+            changed: at,
+        },
+    )
+}
+
+/// [`update`] at given instants: the row is updated at `when.written`, a
+/// status change is recorded in the history at `when.changed`.
+pub fn update_at(
+    conn: &mut DbConn,
+    actor: &str,
+    id: i64,
+    changes: ComponentChanges,
+    incident_id: Option<i64>,
+    when: When,
+) -> Result<Change, StoreError> {
     let before = get(conn, id)?;
     if let Some(Some(group)) = changes.group_id {
         groups::get(conn, group).map_err(|_| missing_group(group))?;
@@ -222,7 +255,6 @@ pub fn update(
     if let Some(name) = &changes.name {
         ensure_name_free(conn, name, Some(id))?;
     }
-    let at = now();
     let set = Changeset {
         name: changes.name.map(Name::into_string),
         description: changes.description.map(Description::into_string),
@@ -233,7 +265,7 @@ pub fn update(
         showcase: changes.showcase,
         only_show_if_degraded: changes.only_show_if_degraded,
         start_date: changes.start_date,
-        updated_at: at,
+        updated_at: when.written,
     };
     on_backend!(conn, |c| diesel::update(components::table.find(id))
         .set(&set)
@@ -249,7 +281,7 @@ pub fn update(
             component_status_changes::component_id.eq(id),
             component_status_changes::from_status.eq(before.status.as_str()),
             component_status_changes::to_status.eq(status.as_str()),
-            component_status_changes::changed_at.eq(at),
+            component_status_changes::changed_at.eq(when.changed),
             component_status_changes::incident_id.eq(incident_id),
             component_status_changes::actor.eq(actor),
         ))

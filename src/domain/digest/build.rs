@@ -95,6 +95,30 @@ fn duration_words(
     }
 }
 
+/// A duration in whole minutes, to the nearest (half a minute rounds up).
+fn whole_minutes(d: Duration) -> usize {
+    usize::try_from((d.num_seconds() + 30) / 60).unwrap_or(0)
+}
+
+/// The change of a figure shown in whole minutes, in the same unit and from
+/// the same rounded values as the figures themselves ("1 min" against
+/// "0 min" is "1 min more", never "38 s more"). Less is better.
+fn minutes_words(current: usize, previous: usize) -> (String, &'static str) {
+    let change = count_change(current, previous);
+    let n = change.delta.unsigned_abs();
+    match change.delta {
+        0 => ("no change".into(), "same"),
+        d if d < 0 => (
+            format!("better: {n} min less{}", percent_words(change.percent)),
+            "better",
+        ),
+        _ => (
+            format!("worse: {n} min more{}", percent_words(change.percent)),
+            "worse",
+        ),
+    }
+}
+
 fn period_text(period: Period, zone: Tz) -> PeriodText {
     let label = |at: NaiveDateTime| {
         zone.from_utc_datetime(&at)
@@ -200,7 +224,6 @@ fn summary_rows(input: &DigestInput) -> Vec<FigureRow> {
     let previous_breaches: usize = input.previous_breaches.values().sum();
     let impact = total_impact(input.current);
     let previous_impact = total_impact(input.previous_metrics);
-    let minutes = |d: Duration| format!("{} min", (d.num_seconds() + 30) / 60);
 
     let mut summary = Vec::new();
     let (change, direction) = count_words(
@@ -223,11 +246,12 @@ fn summary_rows(input: &DigestInput) -> Vec<FigureRow> {
         change,
         direction,
     });
-    let (change, direction) = duration_words(Some(impact), Some(previous_impact), "more", "less");
+    let (impact, previous_impact) = (whole_minutes(impact), whole_minutes(previous_impact));
+    let (change, direction) = minutes_words(impact, previous_impact);
     summary.push(FigureRow {
         label: "Client-impact minutes".into(),
-        current: minutes(impact),
-        previous: minutes(previous_impact),
+        current: format!("{impact} min"),
+        previous: format!("{previous_impact} min"),
         change,
         direction,
     });

@@ -220,3 +220,80 @@ fn fixture_digest() -> Digest {
         reports: &reports,
     })
 }
+
+/// The client-impact figures and their change share one unit and one
+/// rounding: 38 s of impact against none shows "1 min" and "1 min more",
+/// never "1 min (… 38 s more)" (issue 13, defect 12).
+#[test]
+fn client_impact_minutes_and_their_change_use_the_same_unit_and_rounding() {
+    let summary = |current: &[i64], previous: &[i64]| {
+        let with_impact = |id: i64, seconds: i64| IncidentMetrics {
+            client_impact: Elapsed {
+                wall_clock: Duration::seconds(seconds),
+                support_hours: Duration::seconds(seconds),
+            },
+            ..incident(id, Priority::P1, 10, None, 0)
+        };
+        let current: Vec<_> = current.iter().map(|s| with_impact(1, *s)).collect();
+        let previous: Vec<_> = previous.iter().map(|s| with_impact(2, *s)).collect();
+        let none = BTreeMap::new();
+        let digest = build(&DigestInput {
+            page_name: "Acme",
+            base_url: "https://status.example.com",
+            zone: Tz::UTC,
+            period: Period {
+                from: at("2026-11-16 08:00"),
+                to: at("2026-11-23 08:00"),
+            },
+            previous: Period {
+                from: at("2026-11-09 08:00"),
+                to: at("2026-11-16 08:00"),
+            },
+            current: &current,
+            previous_metrics: &previous,
+            breaches: &none,
+            previous_breaches: &none,
+            incident_names: &BTreeMap::new(),
+            recurrences: &[],
+            recurrence_items: &BTreeMap::new(),
+            open_items: &[],
+            reports: &[],
+        });
+        let row = digest.summary[2].clone();
+        assert_eq!(row.label, "Client-impact minutes");
+        (row.current, row.previous, row.change, row.direction)
+    };
+    assert_eq!(
+        summary(&[38], &[]),
+        (
+            "1 min".to_string(),
+            "0 min".to_string(),
+            "worse: 1 min more".to_string(),
+            "worse"
+        )
+    );
+    // 61 min 10 s against 59 min 50 s: 61 and 60 minutes, one more.
+    assert_eq!(
+        summary(&[3670], &[3590]),
+        (
+            "61 min".to_string(),
+            "60 min".to_string(),
+            "worse: 1 min more (+2 %)".to_string(),
+            "worse"
+        )
+    );
+    // 20 s less, but the same whole minutes: no change, as the figures say.
+    assert_eq!(
+        summary(&[600], &[620]),
+        (
+            "10 min".to_string(),
+            "10 min".to_string(),
+            "no change".to_string(),
+            "same"
+        )
+    );
+    assert_eq!(
+        summary(&[20, 1200], &[3600]).2,
+        "better: 40 min less (−67 %)"
+    );
+}

@@ -225,19 +225,27 @@ pub struct Outcome {
     pub published: bool,
 }
 
+/// Refuses (403) unless `role` may ever take `action`, whatever the
+/// report's state: what a form handler checks before reading the form.
+pub fn require_role(role: Role, action: ReportAction) -> Result<(), Refusal> {
+    if action.role_may(role) {
+        Ok(())
+    } else {
+        Err(Refusal::Forbidden(format!(
+            "Your role ({}) cannot {} this report: only {} can.",
+            role.label(),
+            verb(action),
+            action.who()
+        )))
+    }
+}
+
 /// The state machine: whether `role` may take `action` on a report in
 /// `state`, and where that leads. A pure function, so the console can show
 /// the buttons a person may use and the model can enforce the same rules.
 pub fn decide(role: Role, action: ReportAction, state: ReportState) -> Result<Outcome, Refusal> {
     use ReportStatus::*;
-    if !action.role_may(role) {
-        return Err(Refusal::Forbidden(format!(
-            "Your role ({}) cannot {} this report: only {} can.",
-            role.label(),
-            verb(action),
-            action.who()
-        )));
-    }
+    require_role(role, action)?;
     let stay = Outcome {
         status: state.status,
         version: state.version,

@@ -458,6 +458,7 @@ pub async fn create_item(
     id: web::Path<i64>,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
+    app::reports::require_items(&caller.as_actor())?;
     let input: ActionItemCreate = body::parse_json(&body::read(payload).await?, "action_item")?;
     let item = rules::action_item(
         &input.action,
@@ -494,6 +495,7 @@ pub async fn update_item(
     id: web::Path<i64>,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
+    app::reports::require_items(&caller.as_actor())?;
     let input: ActionItemPatch = body::parse_json(&body::read(payload).await?, "action_item")?;
     let patch = ItemPatch {
         action: input.action,

@@ -8,8 +8,9 @@ use crate::on_backend;
 use serde::Serialize;
 
 use super::{get, Incident};
+use crate::db::models::components::When;
 use crate::db::schema::{incident_milestones, incidents};
-use crate::db::{now, DbConn, StoreError};
+use crate::db::{DbConn, StoreError};
 use crate::domain::incident::Phase;
 use crate::domain::milestone::{check_order, Milestone};
 
@@ -69,6 +70,7 @@ pub(super) fn record_milestone(
     m: Milestone,
     at: Option<NaiveDateTime>,
     live: bool,
+    set_at: NaiveDateTime,
 ) -> Result<(), StoreError> {
     write_milestone(conn, incident.id, m, at)?;
     on_backend!(conn, |c| diesel::insert_into(incident_milestones::table)
@@ -77,7 +79,7 @@ pub(super) fn record_milestone(
             incident_milestones::milestone.eq(m.as_str()),
             incident_milestones::at.eq(at),
             incident_milestones::set_by.eq(actor),
-            incident_milestones::set_at.eq(now()),
+            incident_milestones::set_at.eq(set_at),
             incident_milestones::live.eq(live),
         ))
         .execute(c))?;
@@ -86,12 +88,13 @@ pub(super) fn record_milestone(
 
 /// Sets (or clears) milestones of the Time Summary; out-of-order values are
 /// refused with a message naming the two milestones that conflict. Returns
-/// the incident after the change.
+/// the incident after the change; `at` is when this write happens.
 pub fn set_milestones(
     conn: &mut DbConn,
     actor: &str,
     before: &Incident,
     changes: Vec<(Milestone, Option<NaiveDateTime>)>,
+    at: NaiveDateTime,
 ) -> Result<Incident, StoreError> {
     let mut summary = before.milestones();
     for (m, at) in &changes {
@@ -100,9 +103,17 @@ pub fn set_milestones(
         }
     }
     check_order(&summary)?;
-    for (m, at) in changes {
-        if before.milestone(m) != at {
-            record_milestone(conn, actor, before, m, at, before.resolved_at.is_none())?;
+    for (m, value) in changes {
+        if before.milestone(m) != value {
+            record_milestone(
+                conn,
+                actor,
+                before,
+                m,
+                value,
+                before.resolved_at.is_none(),
+                at,
+            )?;
         }
     }
     get(conn, before.id)
@@ -111,15 +122,18 @@ pub fn set_milestones(
 /// Fills empty milestones that a phase implies, when that keeps the order:
 /// the first update means operations were notified; the failure started when
 /// the incident did; a resolved update means services were restored.
-/// `live` is false for backdated updates (backfilled incidents).
+/// `when.changed` is the update's time (the same instant as its phase's),
+/// `when.written` when it is written; `live` is false for backdated updates
+/// (backfilled incidents).
 pub(super) fn default_milestones(
     conn: &mut DbConn,
     actor: &str,
     id: i64,
     phase: Phase,
-    at: NaiveDateTime,
+    when: When,
     live: bool,
 ) -> Result<(), StoreError> {
+    let at = when.changed;
     let incident = get(conn, id)?;
     let mut wanted = vec![
         (Milestone::FailureOccurred, incident.started_at),
@@ -138,7 +152,7 @@ pub(super) fn default_milestones(
             slot.1 = Some(value);
         }
         if check_order(&candidate).is_ok() {
-            record_milestone(conn, actor, &incident, m, Some(value), live)?;
+            record_milestone(conn, actor, &incident, m, Some(value), live, when.written)?;
             summary = candidate;
         }
     }

@@ -1,7 +1,10 @@
 //! The writes of an incident: opening it, posting an update (component
 //! statuses, phase, promise) and editing its facts. Storage only: the
-//! application layer owns the transaction and records the effects.
+//! application layer owns the transaction and records the effects, and
+//! gives the one instant `at` the write happens at (its clock), so an
+//! update's times, the phase times and the milestones it implies agree.
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::on_backend;
@@ -9,19 +12,21 @@ use crate::on_backend;
 use super::milestones::default_milestones;
 use super::{get, AffectedComponent, Changeset, Incident, IncidentChanges, IncidentUpdate};
 use super::{NewIncident, NewUpdate, UpdateRow};
-use crate::db::models::components::{self, ComponentChanges};
+use crate::db::models::components::{self, ComponentChanges, When};
 use crate::db::schema::{incident_components, incident_updates, incidents};
-use crate::db::{now, DbConn, StoreError};
+use crate::db::{DbConn, StoreError};
 use crate::domain::incident::Phase;
 use crate::domain::status::ComponentStatus;
 use crate::domain::Invalid;
 
-/// Applies component statuses for an update, inside the caller's transaction.
+/// Applies component statuses for an update, inside the caller's
+/// transaction; the changes are recorded at the update's time (`when`).
 fn apply_components(
     conn: &mut DbConn,
     actor: &str,
     incident: i64,
     wanted: &[(i64, ComponentStatus)],
+    when: When,
 ) -> Result<(Vec<AffectedComponent>, Vec<components::Change>), StoreError> {
     let mut affected = Vec::new();
     let mut changes = Vec::new();
@@ -31,7 +36,7 @@ fn apply_components(
                 "There is no component with id {component_id}: pick one from the list."
             )))
         })?;
-        let change = components::update(
+        let change = components::update_at(
             conn,
             actor,
             *component_id,
@@ -40,6 +45,7 @@ fn apply_components(
                 ..ComponentChanges::default()
             },
             Some(incident),
+            when,
         )?;
         let after = change.after.clone();
         changes.push(change);
@@ -72,8 +78,8 @@ fn insert_update(
     incident: &Incident,
     new: &NewUpdate,
     affected: &[AffectedComponent],
+    at: NaiveDateTime,
 ) -> Result<IncidentUpdate, StoreError> {
-    let at = now();
     let json = serde_json::to_string(affected).map_err(|e| StoreError::Task(e.to_string()))?;
     let regression = new.status.is_regression_from(incident.status);
     let id = on_backend!(conn, |c| diesel::insert_into(incident_updates::table)
@@ -102,13 +108,15 @@ fn insert_update(
     row.try_into()
 }
 
-/// Moves the incident to the update's phase and records when it first got there.
+/// Moves the incident to the update's phase and records when it first got
+/// there (the update's time); `written` is when this write happens.
 fn move_to_phase(
     conn: &mut DbConn,
     incident: &Incident,
     new: &NewUpdate,
+    written: NaiveDateTime,
 ) -> Result<(), StoreError> {
-    let at = new.display_at.unwrap_or_else(now);
+    let at = new.display_at.unwrap_or(written);
     let phase = new.status;
     let identified_at = incident
         .identified_at
@@ -132,7 +140,7 @@ fn move_to_phase(
             incidents::monitoring_at.eq(monitoring_at),
             incidents::resolved_at.eq(resolved_at),
             incidents::next_update_by.eq(next_update_by),
-            incidents::updated_at.eq(now()),
+            incidents::updated_at.eq(written),
         ))
         .execute(c))?;
     Ok(())
@@ -147,10 +155,22 @@ pub struct Posted {
     pub component_changes: Vec<components::Change>,
 }
 
+/// When an update happened: its `display_at` when backdated, else `at`.
+fn when(new: &NewUpdate, at: NaiveDateTime) -> When {
+    When {
+        written: at,
+        changed: new.display_at.unwrap_or(at),
+    }
+}
+
 /// Inserts an incident with its first update, its component statuses and
-/// the milestones the first phase implies.
-pub fn create(conn: &mut DbConn, actor: &str, new: NewIncident) -> Result<Posted, StoreError> {
-    let at = now();
+/// the milestones the first phase implies, as written at `at`.
+pub fn create(
+    conn: &mut DbConn,
+    actor: &str,
+    new: NewIncident,
+    at: NaiveDateTime,
+) -> Result<Posted, StoreError> {
     let checklist =
         serde_json::to_string(&new.checklist).map_err(|e| StoreError::Task(e.to_string()))?;
     let started_at = new.started_at.or(new.first_update.display_at).unwrap_or(at);
@@ -171,18 +191,18 @@ pub fn create(conn: &mut DbConn, actor: &str, new: NewIncident) -> Result<Posted
         ))
         .returning(incidents::id)
         .get_result::<i64>(c))?;
+    let update_at = when(&new.first_update, at);
     let (affected, component_changes) =
-        apply_components(conn, actor, id, &new.first_update.components)?;
+        apply_components(conn, actor, id, &new.first_update.components, update_at)?;
     let incident = get(conn, id)?;
-    let update = insert_update(conn, actor, &incident, &new.first_update, &affected)?;
-    move_to_phase(conn, &incident, &new.first_update)?;
-    let at = new.first_update.display_at.unwrap_or(at);
+    let update = insert_update(conn, actor, &incident, &new.first_update, &affected, at)?;
+    move_to_phase(conn, &incident, &new.first_update, at)?;
     default_milestones(
         conn,
         actor,
         id,
         new.first_update.status,
-        at,
+        update_at,
         new.first_update.display_at.is_none(),
     )?;
     Ok(Posted {
@@ -194,24 +214,27 @@ pub fn create(conn: &mut DbConn, actor: &str, new: NewIncident) -> Result<Posted
 
 /// Inserts an update: changes component statuses, moves the phase (going
 /// back is allowed and marked as a regression), records the promise of the
-/// next update and the milestones the phase implies.
+/// next update and the milestones the phase implies, all at one instant:
+/// the update's `display_at` when backdated, else `at`, when it is written.
 pub fn post_update(
     conn: &mut DbConn,
     actor: &str,
     incident_id: i64,
     new: NewUpdate,
+    at: NaiveDateTime,
 ) -> Result<Posted, StoreError> {
     let before = get(conn, incident_id)?;
+    let update_at = when(&new, at);
     let (affected, component_changes) =
-        apply_components(conn, actor, incident_id, &new.components)?;
-    let update = insert_update(conn, actor, &before, &new, &affected)?;
-    move_to_phase(conn, &before, &new)?;
+        apply_components(conn, actor, incident_id, &new.components, update_at)?;
+    let update = insert_update(conn, actor, &before, &new, &affected, at)?;
+    move_to_phase(conn, &before, &new, at)?;
     default_milestones(
         conn,
         actor,
         incident_id,
         new.status,
-        new.display_at.unwrap_or_else(now),
+        update_at,
         new.display_at.is_none(),
     )?;
     Ok(Posted {
@@ -221,11 +244,12 @@ pub fn post_update(
     })
 }
 
-/// Writes the incident's facts; returns it after the change.
+/// Writes the incident's facts at `at`; returns it after the change.
 pub fn update(
     conn: &mut DbConn,
     id: i64,
     changes: IncidentChanges,
+    at: NaiveDateTime,
 ) -> Result<Incident, StoreError> {
     let set = Changeset {
         name: changes.name,
@@ -235,7 +259,7 @@ pub fn update(
         business_critical: changes.business_critical,
         client_impact: changes.client_impact,
         started_at: changes.started_at,
-        updated_at: now(),
+        updated_at: at,
     };
     on_backend!(conn, |c| diesel::update(incidents::table.find(id))
         .set(&set)

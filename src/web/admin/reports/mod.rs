@@ -190,6 +190,7 @@ pub async fn create_item(
     form: CsrfForm<Form>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
+    app::reports::require_items(&staff.as_actor())?;
     let outcome = async {
         let input = item_fields(&form.0)?;
         app::reports::create_item(&state, &staff.as_actor(), id, input).await?;
@@ -221,6 +222,7 @@ pub async fn update_item(
     form: CsrfForm<Form>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
+    app::reports::require_items(&staff.as_actor())?;
     let incident = item_incident(&state, id).await?;
     let outcome = async {
         let input = item_fields(&form.0)?;

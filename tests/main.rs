@@ -13,6 +13,7 @@ mod api_v1;
 mod cli;
 mod console_incidents;
 mod digest;
+mod head;
 mod history;
 mod incidents;
 mod layers;

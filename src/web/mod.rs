@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod body;
 pub mod calendar;
+pub mod head;
 pub mod history;
 pub mod html;
 pub mod pages;
@@ -20,7 +21,7 @@ use std::sync::{Arc, Mutex};
 use actix_governor::GovernorConfigBuilder;
 use actix_web::dev::Server;
 use actix_web::http::Method;
-use actix_web::middleware::DefaultHeaders;
+use actix_web::middleware::{from_fn, DefaultHeaders};
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 
@@ -66,6 +67,8 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(security_headers())
+                // Outermost: HEAD is routed as GET before anything else sees it.
+                .wrap(from_fn(head::head_as_get))
                 .app_data(web::Data::new(app_state.clone()))
                 .configure(|cfg| routes::all(cfg, &login_limit, &subscribe_limit))
         })

@@ -22,6 +22,7 @@ mod maintenance;
 mod maintenance_mail;
 mod metrics;
 mod metrics_console;
+mod metrics_endpoint;
 mod milestones;
 mod outbox_crash;
 mod pages;

@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod head;
 pub mod history;
 pub mod html;
+pub mod metrics;
 pub mod pages;
 pub mod routes;
 pub mod sla;
@@ -67,8 +68,10 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(security_headers())
-                // Outermost: HEAD is routed as GET before anything else sees it.
+                // HEAD is routed as GET before anything else sees it…
                 .wrap(from_fn(head::head_as_get))
+                // …and counted as HEAD by the outermost layer.
+                .wrap(from_fn(metrics::count_requests))
                 .app_data(web::Data::new(app_state.clone()))
                 .configure(|cfg| routes::all(cfg, &login_limit, &subscribe_limit))
         })
@@ -78,8 +81,9 @@ impl Application {
 
         spawn_revision_poller(state.clone());
         crate::app::scheduler::spawn(state.app.clone());
-        crate::notify::worker::spawn(&settings, db.clone(), state.wake.clone())?;
-        crate::notify::webhook::spawn(&settings, db.clone())?;
+        let metrics = state.metrics.clone();
+        crate::notify::worker::spawn(&settings, db.clone(), state.wake.clone(), metrics.clone())?;
+        crate::notify::webhook::spawn(&settings, db.clone(), metrics)?;
 
         Ok(Application {
             port,

@@ -9,8 +9,8 @@ pub mod calendar;
 pub mod head;
 pub mod history;
 pub mod html;
-pub mod metrics;
 pub mod pages;
+pub mod prometheus;
 pub mod routes;
 pub mod sla;
 pub mod state;
@@ -71,7 +71,7 @@ impl Application {
                 // HEAD is routed as GET before anything else sees it…
                 .wrap(from_fn(head::head_as_get))
                 // …and counted as HEAD by the outermost layer.
-                .wrap(from_fn(metrics::count_requests))
+                .wrap(from_fn(prometheus::count_requests))
                 .app_data(web::Data::new(app_state.clone()))
                 .configure(|cfg| routes::all(cfg, &login_limit, &subscribe_limit))
         })

@@ -11,7 +11,7 @@ use tracing_actix_web::TracingLogger;
 
 use crate::error::AppError;
 
-use super::{admin, api, calendar, history, html, metrics, pages, subscribe};
+use super::{admin, api, calendar, history, html, pages, prometheus, subscribe};
 
 /// Every route, with the extractors' error messages.
 pub fn all(cfg: &mut web::ServiceConfig, login: &Limit, subscribe_limit: &Limit) {
@@ -23,7 +23,7 @@ pub fn all(cfg: &mut web::ServiceConfig, login: &Limit, subscribe_limit: &Limit)
     }))
     .configure(snapshots)
     // Prometheus scrapes: not logged, access per the `metrics` setting.
-    .route("/metrics", web::get().to(metrics::scrape))
+    .route("/metrics", web::get().to(prometheus::scrape))
     .service(
         web::scope("/api/v2")
             .wrap(

@@ -19,7 +19,7 @@ pub mod error;
 pub mod notify;
 /// Handlebars registries, Statuspage JSON views and the in-memory page snapshots.
 pub mod render;
-/// Logs (tracing).
+/// Logs (tracing) and the Prometheus metrics of an instance.
 pub mod telemetry;
 /// The actix-web application: public pages, console, APIs.
 pub mod web;

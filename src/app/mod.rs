@@ -40,6 +40,7 @@ use crate::error::AppError;
 use crate::notify::Wake;
 use crate::render::snapshot::Pages;
 use crate::render::Templates;
+use crate::telemetry::metrics::Metrics;
 
 /// What every use case works with: the non-HTTP part of the running service.
 /// The web layer, the scheduler, the digest and the CLI all hold one.
@@ -53,6 +54,8 @@ pub struct Context {
     pub clock: Clock,
     /// Wakes this process's outbox workers when a write queued mail.
     pub wake: Wake,
+    /// This instance's Prometheus metrics (`GET /metrics`).
+    pub metrics: Arc<Metrics>,
 }
 
 /// Where "now" comes from: the system clock, or a fixed instant in tests.
@@ -215,6 +218,7 @@ impl Context {
             pages: Arc::new(Pages::default()),
             clock: Clock::System,
             wake: Wake::default(),
+            metrics: Arc::new(Metrics::default()),
         })
     }
 
@@ -263,6 +267,7 @@ impl Context {
     /// committed write and by the revision poller.
     pub async fn refresh_pages(&self) -> Result<(), AppError> {
         let state = self.db.run(page_state::load).await?;
+        let open = open_incidents(&state);
         let context = self.clone();
         tokio::task::spawn_blocking(move || {
             context
@@ -272,6 +277,8 @@ impl Context {
         .await
         .map_err(AppError::internal)?
         .map_err(AppError::Internal)?;
+        self.metrics
+            .snapshot_rebuilt(open.iter().map(|(p, n)| (p.as_str(), *n)));
         Ok(())
     }
 
@@ -283,4 +290,19 @@ impl Context {
         }
         Ok(())
     }
+}
+
+/// Unresolved incidents per priority (every priority, 0 included) in a page state.
+fn open_incidents(state: &page_state::PageState) -> Vec<(crate::domain::incident::Priority, i64)> {
+    crate::domain::incident::Priority::ALL
+        .into_iter()
+        .map(|priority| {
+            let count = state
+                .incidents
+                .iter()
+                .filter(|i| i.incident.resolved_at.is_none() && i.incident.priority == priority)
+                .count();
+            (priority, count as i64)
+        })
+        .collect()
 }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Context};
 use url::Url;
 
-use super::{redact_url, MailTransport, RawSettings};
+use super::{redact_url, MailTransport, MetricsAccess, RawSettings};
 
 /// The page's public address: `base_url` when set, else `http://<listen>`.
 pub(super) fn base_url(value: Option<&str>, listen: SocketAddr) -> anyhow::Result<Url> {
@@ -139,4 +139,31 @@ pub(super) fn digest(raw: &RawSettings) -> anyhow::Result<Digest> {
         bail!("digest_cron is set but digest_recipients is empty: name who gets the digest, e.g. SITREP_DIGEST_RECIPIENTS=ops@example.com,lead@example.com");
     }
     Ok((digest_schedule, digest_recipients))
+}
+
+/// Who may read `GET /metrics`; a token only with `metrics = "token"`.
+pub(super) fn metrics_access(raw: &RawSettings) -> anyhow::Result<MetricsAccess> {
+    let token = raw
+        .metrics_token
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    let access = match raw.metrics.trim() {
+        "off" => MetricsAccess::Off,
+        "local" => MetricsAccess::Local,
+        "public" => MetricsAccess::Public,
+        "token" => match token {
+            Some(token) if token.len() >= 16 => MetricsAccess::Token(token.to_string()),
+            Some(_) => bail!("SITREP_METRICS_TOKEN must be at least 16 characters: generate one with `openssl rand -hex 32`"),
+            None => bail!("SITREP_METRICS is token but SITREP_METRICS_TOKEN is not set: set it to a long random string (openssl rand -hex 32), or choose local, public or off"),
+        },
+        other => bail!("SITREP_METRICS must be off, local, public or token (got {other:?})"),
+    };
+    if token.is_some() && !matches!(access, MetricsAccess::Token(_)) {
+        bail!(
+            "SITREP_METRICS_TOKEN is set but SITREP_METRICS is {:?}: write SITREP_METRICS=token to require it, or remove the token",
+            raw.metrics.trim()
+        );
+    }
+    Ok(access)
 }

@@ -12,7 +12,7 @@ use figment::Figment;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use checks::{base_url, check_page_and_limits, digest, mail_transport};
+use checks::{base_url, check_page_and_limits, digest, mail_transport, metrics_access};
 
 /// Settings as written by the operator, before validation.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -80,6 +80,10 @@ pub struct RawSettings {
     /// `SITREP_DIGEST_RECIPIENTS`.
     #[serde(deserialize_with = "comma_list")]
     pub digest_recipients: Vec<String>,
+    /// Who may read `GET /metrics`: off, local (default), public or token.
+    pub metrics: String,
+    /// The bearer token `GET /metrics` requires when `metrics = "token"`.
+    pub metrics_token: Option<String>,
 }
 
 /// Reads a value written as text or, from an environment variable such as
@@ -218,6 +222,8 @@ impl Default for RawSettings {
             maintenance_reminder: "1h".into(),
             digest_cron: None,
             digest_recipients: Vec::new(),
+            metrics: "local".into(),
+            metrics_token: None,
         }
     }
 }
@@ -325,6 +331,22 @@ pub struct Settings {
     pub digest_schedule: Option<crate::domain::digest::DigestSchedule>,
     /// Who gets the digest (`digest_recipients`).
     pub digest_recipients: Vec<crate::domain::email::EmailAddress>,
+    /// Who may read `GET /metrics`.
+    pub metrics: MetricsAccess,
+}
+
+/// Who may read the Prometheus metrics (`metrics`, `metrics_token`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MetricsAccess {
+    /// `GET /metrics` answers 404.
+    Off,
+    /// Only clients on this machine: loopback, or the listening address
+    /// itself, and not forwarded by a proxy.
+    Local,
+    /// Anyone who can reach the service.
+    Public,
+    /// Whoever sends `Authorization: Bearer <metrics_token>`.
+    Token(String),
 }
 
 impl Settings {
@@ -385,6 +407,7 @@ impl Settings {
         }
         let maintenance_reminder = maintenance_reminder(&raw.maintenance_reminder)?;
         let (digest_schedule, digest_recipients) = digest(&raw)?;
+        let metrics = metrics_access(&raw)?;
         let json_logs = match raw.log_format.as_str() {
             "text" => false,
             "json" => true,
@@ -427,6 +450,7 @@ impl Settings {
             maintenance_reminder,
             digest_schedule,
             digest_recipients,
+            metrics,
         })
     }
 

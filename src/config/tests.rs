@@ -207,3 +207,41 @@ fn the_maintenance_reminder_reads_lengths_of_time_and_zero_turns_it_off() {
         .to_string();
     assert!(err.contains("between 1 minute and 30 days"), "{err}");
 }
+
+#[test]
+fn metrics_access_is_local_by_default_and_a_token_needs_token_mode() {
+    let with = |f: fn(&mut RawSettings)| {
+        let mut raw = RawSettings::default();
+        f(&mut raw);
+        Settings::validate(raw).map(|s| s.metrics)
+    };
+    assert_eq!(with(|_| {}).unwrap(), MetricsAccess::Local);
+    assert_eq!(
+        with(|r| r.metrics = "off".into()).unwrap(),
+        MetricsAccess::Off
+    );
+    assert_eq!(
+        with(|r| r.metrics = "public".into()).unwrap(),
+        MetricsAccess::Public
+    );
+    assert_eq!(
+        with(|r| {
+            r.metrics = "token".into();
+            r.metrics_token = Some("0123456789abcdef0123".into());
+        })
+        .unwrap(),
+        MetricsAccess::Token("0123456789abcdef0123".into())
+    );
+    let err = |f: fn(&mut RawSettings)| with(f).unwrap_err().to_string();
+    assert!(err(|r| r.metrics = "token".into()).contains("SITREP_METRICS_TOKEN"));
+    assert!(err(|r| {
+        r.metrics = "token".into();
+        r.metrics_token = Some("short".into());
+    })
+    .contains("at least 16"));
+    assert!(
+        err(|r| r.metrics_token = Some("0123456789abcdef0123".into()))
+            .contains("SITREP_METRICS=token")
+    );
+    assert!(err(|r| r.metrics = "yes".into()).contains("off, local, public or token"));
+}

@@ -16,6 +16,7 @@
 //! ([`crate::domain::webhook::signature`]).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
 use chrono::NaiveDateTime;
@@ -33,6 +34,7 @@ use crate::domain::status::{Audience, ComponentStatus};
 use crate::domain::token::random_secret;
 use crate::domain::webhook::{signature, Event};
 use crate::render::statuspage::{timestamp, ComponentJson};
+use crate::telemetry::metrics::Metrics;
 
 /// How long a receiver has to answer one request.
 pub const TIMEOUT: StdDuration = StdDuration::from_secs(10);
@@ -161,6 +163,8 @@ pub struct Sender {
     owner: String,
     batch: i64,
     lease: chrono::Duration,
+    /// Where sent and failed deliveries are counted (`GET /metrics`).
+    metrics: Arc<Metrics>,
 }
 
 impl Sender {
@@ -183,7 +187,15 @@ impl Sender {
             ),
             batch: BATCH,
             lease: chrono::Duration::seconds(LEASE_SECONDS),
+            metrics: Arc::new(Metrics::default()),
         })
+    }
+
+    /// This sender, counting what it sends in `metrics` (the service's own,
+    /// instead of a private set nobody reads).
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Sender {
+        self.metrics = metrics;
+        self
     }
 
     /// Claims one batch of deliveries due at `now`, sends them concurrently
@@ -262,6 +274,8 @@ impl Sender {
                 }
             }
         }
+        self.metrics
+            .webhooks_done(report.sent, report.retrying + report.failed);
         Ok(report)
     }
 
@@ -335,12 +349,12 @@ fn describe(err: &reqwest::Error) -> String {
 
 /// Starts the background webhook sender, unless this instance's worker is
 /// turned off (`SITREP_WORKER=false`, the same switch as the email sender).
-pub fn spawn(settings: &Settings, db: Db) -> anyhow::Result<()> {
+pub fn spawn(settings: &Settings, db: Db, metrics: Arc<Metrics>) -> anyhow::Result<()> {
     if !settings.worker {
         tracing::info!("the webhook sender is off on this instance (SITREP_WORKER=false)");
         return Ok(());
     }
-    let sender = Sender::new(db)?;
+    let sender = Sender::new(db)?.with_metrics(metrics);
     tracing::info!(owner = %sender.owner, "the webhook sender is running");
     tokio::spawn(sender.run_forever());
     Ok(())

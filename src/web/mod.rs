@@ -6,9 +6,11 @@ pub mod api;
 pub mod auth;
 pub mod body;
 pub mod calendar;
+pub mod head;
 pub mod history;
 pub mod html;
 pub mod pages;
+pub mod prometheus;
 pub mod routes;
 pub mod sla;
 pub mod state;
@@ -20,7 +22,7 @@ use std::sync::{Arc, Mutex};
 use actix_governor::GovernorConfigBuilder;
 use actix_web::dev::Server;
 use actix_web::http::Method;
-use actix_web::middleware::DefaultHeaders;
+use actix_web::middleware::{from_fn, DefaultHeaders};
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 
@@ -66,6 +68,10 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(security_headers())
+                // HEAD is routed as GET before anything else sees it…
+                .wrap(from_fn(head::head_as_get))
+                // …and counted as HEAD by the outermost layer.
+                .wrap(from_fn(prometheus::count_requests))
                 .app_data(web::Data::new(app_state.clone()))
                 .configure(|cfg| routes::all(cfg, &login_limit, &subscribe_limit))
         })
@@ -75,8 +81,9 @@ impl Application {
 
         spawn_revision_poller(state.clone());
         crate::app::scheduler::spawn(state.app.clone());
-        crate::notify::worker::spawn(&settings, db.clone(), state.wake.clone())?;
-        crate::notify::webhook::spawn(&settings, db.clone())?;
+        let metrics = state.metrics.clone();
+        crate::notify::worker::spawn(&settings, db.clone(), state.wake.clone(), metrics.clone())?;
+        crate::notify::webhook::spawn(&settings, db.clone(), metrics)?;
 
         Ok(Application {
             port,

@@ -11,7 +11,7 @@ use tracing_actix_web::TracingLogger;
 
 use crate::error::AppError;
 
-use super::{admin, api, calendar, history, html, pages, subscribe};
+use super::{admin, api, calendar, history, html, pages, prometheus, subscribe};
 
 /// Every route, with the extractors' error messages.
 pub fn all(cfg: &mut web::ServiceConfig, login: &Limit, subscribe_limit: &Limit) {
@@ -22,6 +22,8 @@ pub fn all(cfg: &mut web::ServiceConfig, login: &Limit, subscribe_limit: &Limit)
         AppError::BadRequest(format!("The query string is not valid: {err}.")).into()
     }))
     .configure(snapshots)
+    // Prometheus scrapes: not logged, access per the `metrics` setting.
+    .route("/metrics", web::get().to(prometheus::scrape))
     .service(
         web::scope("/api/v2")
             .wrap(

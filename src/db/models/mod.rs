@@ -9,6 +9,7 @@ pub mod incidents;
 pub mod maintenances;
 pub mod metrics;
 pub mod outbox;
+pub mod outbox_backlog;
 pub mod page_state;
 pub mod phase_templates;
 pub mod reports;

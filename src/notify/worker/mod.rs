@@ -26,6 +26,7 @@ use crate::config::Settings;
 use crate::db::models::{outbox, subscribers};
 use crate::db::{Db, StoreError};
 use crate::domain::token::random_secret;
+use crate::telemetry::metrics::Metrics;
 use recording::Recording;
 
 /// How often an idle worker looks for due deliveries.
@@ -83,6 +84,8 @@ pub struct Worker {
     write_turn: Option<tokio::sync::Mutex<()>>,
     /// Woken by this process's writes that queue mail.
     wake: super::Wake,
+    /// Where sent and failed emails are counted (`GET /metrics`).
+    metrics: Arc<Metrics>,
 }
 
 impl Worker {
@@ -111,6 +114,7 @@ impl Worker {
             quarantine_after: settings.quarantine_after_bounces.max(1),
             write_turn,
             wake: super::Wake::default(),
+            metrics: Arc::new(Metrics::default()),
         })
     }
 
@@ -118,6 +122,13 @@ impl Worker {
     /// holds `wake` (instead of only at its polls).
     pub fn woken_by(mut self, wake: super::Wake) -> Worker {
         self.wake = wake;
+        self
+    }
+
+    /// This worker, counting what it sends in `metrics` (the service's own,
+    /// instead of a private set nobody reads).
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Worker {
+        self.metrics = metrics;
         self
     }
 
@@ -228,7 +239,7 @@ impl Worker {
             .await?;
         drop(turn);
         if let (Some(recording), Some(counts)) = (recording, counts) {
-            recording.report(counts);
+            self.count(recording.report(counts));
         }
         if claimed.is_empty() {
             return Ok(None);
@@ -256,7 +267,14 @@ impl Worker {
                 Ok((recording, counts))
             })
             .await?;
-        Ok(recording.report(counts))
+        Ok(self.count(recording.report(counts)))
+    }
+
+    /// Adds a recorded batch to the metrics.
+    fn count(&self, report: BatchReport) -> BatchReport {
+        self.metrics
+            .emails_done(report.sent, report.retrying + report.failed);
+        report
     }
 
     /// The backoff and quarantine rules a recording applies.
@@ -328,12 +346,19 @@ impl Worker {
 
 /// Starts the background sender, unless this instance's worker is turned
 /// off. Fails (so start-up fails) when the mail settings cannot work.
-pub fn spawn(settings: &Settings, db: Db, wake: super::Wake) -> anyhow::Result<()> {
+pub fn spawn(
+    settings: &Settings,
+    db: Db,
+    wake: super::Wake,
+    metrics: Arc<Metrics>,
+) -> anyhow::Result<()> {
     if !settings.worker {
         tracing::info!("the email sender is off on this instance (SITREP_WORKER=false)");
         return Ok(());
     }
-    let worker = Worker::new(settings, db)?.woken_by(wake);
+    let worker = Worker::new(settings, db)?
+        .woken_by(wake)
+        .with_metrics(metrics);
     tracing::info!(
         owner = %worker.owner,
         domain = %message_domain(settings),

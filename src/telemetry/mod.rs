@@ -14,3 +14,5 @@ pub fn init(json: bool) {
         builder.compact().try_init()
     };
 }
+
+pub mod metrics;

@@ -54,9 +54,7 @@ pub fn snapshots(cfg: &mut web::ServiceConfig) {
         .route("/incidents/{id}", web::get().to(pages::external_incident))
         .route("/history", web::get().to(history::external_history))
         .route("/history.rss", web::get().to(history::rss))
-        .route("/history.atom", web::get().to(history::atom))
-        .route("/incidents/{id}", web::get().to(api::incidents::show))
-        .route("/incidents/{id}", web::patch().to(api::incidents::update));
+        .route("/history.atom", web::get().to(history::atom));
 }
 
 /// Public pages, feeds and health checks that are logged.

@@ -498,3 +498,23 @@ async fn incident_pages_have_valid_favicons_headings_and_labels() {
     assert!(html.contains("Time Summary"));
     assert_valid_markup(&console, &html);
 }
+
+#[tokio::test]
+async fn the_maintenance_form_has_consecutive_headings() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let api = app.create_component(&token, json!({"name": "API"})).await;
+    let maintenance = app
+        .create_maintenance(
+            &token,
+            json!({"name": "Upgrade", "scheduled_for": "2031-03-01T02:00:00Z",
+                   "scheduled_until": "2031-03-01T04:00:00Z", "components": [api["id"]]}),
+        )
+        .await;
+    app.sign_in_as("admin@example.com", Role::Admin).await;
+    let path = format!("/admin/maintenances/{}/edit", maintenance["id"]);
+    let (status, html) = app.get_page(&path).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("id=\"updates\""), "the form lists the updates");
+    assert_valid_markup(&path, &html);
+}

@@ -520,3 +520,25 @@ async fn an_unsupported_method_on_a_known_api_path_is_405_with_allow() {
         .unwrap();
     assert_eq!(response.status().as_u16(), 404);
 }
+
+#[tokio::test]
+async fn every_operation_documents_the_400_and_401_it_can_answer() {
+    let app = spawn_app().await;
+    let doc = app.get_json("/api/v1/openapi.json").await;
+    let paths = doc["paths"].as_object().unwrap();
+    for (path, item) in paths {
+        for (method, operation) in item.as_object().unwrap() {
+            for status in ["400", "401"] {
+                let reference = &operation["responses"][status]["content"]["application/json"]
+                    ["schema"]["$ref"];
+                assert_eq!(
+                    reference, "#/components/schemas/ErrorBody",
+                    "{method} {path} documents {status}"
+                );
+            }
+        }
+    }
+    // And a GET without a token is one of them.
+    let response = reqwest::get(app.url("/api/v1/templates")).await.unwrap();
+    assert_eq!(response.status().as_u16(), 401);
+}

@@ -515,6 +515,9 @@ async fn the_maintenance_form_has_consecutive_headings() {
     let path = format!("/admin/maintenances/{}/edit", maintenance["id"]);
     let (status, html) = app.get_page(&path).await;
     assert_eq!(status, 200);
-    assert!(html.contains("id=\"updates\""), "the form lists the updates");
+    assert!(
+        html.contains("id=\"updates\""),
+        "the form lists the updates"
+    );
     assert_valid_markup(&path, &html);
 }

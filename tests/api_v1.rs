@@ -538,6 +538,9 @@ async fn every_operation_documents_the_400_and_401_it_can_answer() {
             }
         }
     }
+    // Renaming a template set to a taken name is a 409, like creating one.
+    assert!(doc["paths"]["/api/v1/templates"]["post"]["responses"]["409"].is_object());
+    assert!(doc["paths"]["/api/v1/templates/{id}"]["put"]["responses"]["409"].is_object());
     // And a GET without a token is one of them.
     let response = reqwest::get(app.url("/api/v1/templates")).await.unwrap();
     assert_eq!(response.status().as_u16(), 401);

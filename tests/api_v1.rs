@@ -505,3 +505,172 @@ async fn cookie_writes_need_the_csrf_header_our_origin_and_a_json_body() {
         .collect();
     assert_eq!(names.len(), 3, "{names:?}");
 }
+
+/// Every `"$ref"` string anywhere in the document.
+fn refs(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map {
+                if key == "$ref" {
+                    out.push(v.as_str().unwrap().to_string());
+                } else {
+                    refs(v, out);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+        _ => {}
+    }
+}
+
+/// The properties of the schema a 2xx response of `method path` refers to
+/// (through `items` for a list).
+fn response_fields(doc: &Value, path: &str, method: &str, status: &str) -> Vec<String> {
+    let schema =
+        &doc["paths"][path][method]["responses"][status]["content"]["application/json"]["schema"];
+    let reference = schema["$ref"]
+        .as_str()
+        .or_else(|| schema["items"]["$ref"].as_str())
+        .unwrap_or_else(|| panic!("{method} {path} {status} refers to a schema: {schema}"));
+    let name = reference.trim_start_matches("#/components/schemas/");
+    let properties = doc["components"]["schemas"][name]["properties"]
+        .as_object()
+        .unwrap_or_else(|| panic!("{name} has properties"));
+    properties.keys().cloned().collect()
+}
+
+#[tokio::test]
+async fn every_openapi_ref_resolves_to_a_schema_of_the_right_shape() {
+    let app = spawn_app().await;
+    let doc = app.get_json("/api/v1/openapi.json").await;
+    let mut all = Vec::new();
+    refs(&doc, &mut all);
+    assert!(!all.is_empty());
+    for reference in &all {
+        let name = reference
+            .strip_prefix("#/components/schemas/")
+            .unwrap_or_else(|| panic!("{reference} points into the schemas"));
+        assert!(
+            doc["components"]["schemas"][name].is_object(),
+            "{reference} resolves"
+        );
+    }
+    // The component-group endpoints describe a group, not a metrics summary.
+    for (path, method, status) in [
+        ("/api/v1/component-groups", "get", "200"),
+        ("/api/v1/component-groups", "post", "201"),
+        ("/api/v1/component-groups/{id}", "get", "200"),
+        ("/api/v1/component-groups/{id}", "patch", "200"),
+    ] {
+        let fields = response_fields(&doc, path, method, status);
+        for field in ["id", "name", "description", "position", "components"] {
+            assert!(
+                fields.iter().any(|f| f == field),
+                "{method} {path}: {field} in {fields:?}"
+            );
+        }
+    }
+    // The action-item endpoints describe a report's action item, not the
+    // read-only one of the metrics.
+    for (path, method, status) in [
+        ("/api/v1/incidents/{id}/action-items", "get", "200"),
+        ("/api/v1/incidents/{id}/action-items", "post", "201"),
+        ("/api/v1/action-items/{id}", "patch", "200"),
+    ] {
+        let fields = response_fields(&doc, path, method, status);
+        for field in ["incident_id", "priority", "created_at"] {
+            assert!(
+                fields.iter().any(|f| f == field),
+                "{method} {path}: {field} in {fields:?}"
+            );
+        }
+    }
+    // And the metrics keep their own group summary.
+    let summary = doc["components"]["schemas"]["MetricsView"].to_string();
+    assert!(summary.contains("#/components/schemas/"), "{summary}");
+    let groups: Vec<&str> = all
+        .iter()
+        .map(|r| r.trim_start_matches("#/components/schemas/"))
+        .filter(|n| doc["components"]["schemas"][n]["properties"]["count"].is_object())
+        .collect();
+    assert!(
+        !groups.is_empty(),
+        "a schema with the metrics group's count"
+    );
+}
+
+#[tokio::test]
+async fn an_unsupported_method_on_a_known_api_path_is_405_with_allow() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let client = app.api(&token);
+    let trace = reqwest::Method::TRACE;
+    let propfind = reqwest::Method::from_bytes(b"PROPFIND").unwrap();
+    for (method, path, allow) in [
+        (trace.clone(), "/api/v1/components", "GET, POST"),
+        (
+            trace.clone(),
+            "/api/v1/component-groups/1",
+            "GET, PATCH, DELETE",
+        ),
+        (reqwest::Method::OPTIONS, "/api/v1/components", "GET, POST"),
+        (propfind, "/api/v1/openapi.json", "GET"),
+        (trace, "/api/v1/incidents/1/updates", "POST"),
+    ] {
+        let response = client
+            .request(method.clone(), app.url(path))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 405, "{method} {path}");
+        let header = response
+            .headers()
+            .get("allow")
+            .unwrap_or_else(|| panic!("{method} {path} has Allow"))
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(header, allow, "{method} {path}");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["error"]["status"], 405, "{method} {path}");
+    }
+    // An unknown path stays a 404, and so does a verb the API uses
+    // elsewhere (PATCH needs an id).
+    let response = client
+        .request(reqwest::Method::TRACE, app.url("/api/v1/nothing-here"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 404);
+    let response = client
+        .patch(app.url("/api/v1/components"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 404);
+}
+
+#[tokio::test]
+async fn every_operation_documents_the_400_and_401_it_can_answer() {
+    let app = spawn_app().await;
+    let doc = app.get_json("/api/v1/openapi.json").await;
+    let paths = doc["paths"].as_object().unwrap();
+    for (path, item) in paths {
+        for (method, operation) in item.as_object().unwrap() {
+            for status in ["400", "401"] {
+                let reference = &operation["responses"][status]["content"]["application/json"]
+                    ["schema"]["$ref"];
+                assert_eq!(
+                    reference, "#/components/schemas/ErrorBody",
+                    "{method} {path} documents {status}"
+                );
+            }
+        }
+    }
+    // Renaming a template set to a taken name is a 409, like creating one.
+    assert!(doc["paths"]["/api/v1/templates"]["post"]["responses"]["409"].is_object());
+    assert!(doc["paths"]["/api/v1/templates/{id}"]["put"]["responses"]["409"].is_object());
+    // And a GET without a token is one of them.
+    let response = reqwest::get(app.url("/api/v1/templates")).await.unwrap();
+    assert_eq!(response.status().as_u16(), 401);
+}

@@ -440,3 +440,119 @@ async fn gzip_is_sent_only_when_its_q_value_accepts_it() {
         }
     }
 }
+
+/// The levels of the page's headings, in order.
+fn heading_levels(html: &str) -> Vec<u32> {
+    html.match_indices("<h")
+        .filter_map(|(i, _)| {
+            let rest = &html[i + 2..];
+            let level = rest.chars().next()?.to_digit(10)?;
+            let after = rest.chars().nth(1)?;
+            ((1..=6).contains(&level) && (after == '>' || after == ' ')).then_some(level)
+        })
+        .collect()
+}
+
+/// What the Nu HTML Checker found on the pages: a favicon `data:` URI with
+/// raw spaces, a heading level skipped, a `<label for>` naming no form control.
+fn assert_valid_markup(path: &str, html: &str) {
+    let icon = html
+        .split("<link rel=\"icon\" href=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("{path} has a favicon"));
+    assert!(
+        !icon.contains(' '),
+        "{path}: favicon URI has a space: {icon}"
+    );
+    let levels = heading_levels(html);
+    for pair in levels.windows(2) {
+        assert!(
+            pair[1] <= pair[0] + 1,
+            "{path}: h{} follows h{} ({levels:?})",
+            pair[1],
+            pair[0]
+        );
+    }
+    for (i, _) in html.match_indices("<label for=\"") {
+        let id = html[i + 12..].split('"').next().unwrap();
+        let target = format!(" id=\"{id}\"");
+        let at = html
+            .find(&target)
+            .unwrap_or_else(|| panic!("{path}: label for {id} names no element"));
+        let tag = html[..at].rsplit('<').next().unwrap();
+        assert!(
+            ["input", "select", "textarea"]
+                .iter()
+                .any(|t| tag.starts_with(t)),
+            "{path}: label for {id} names a <{tag}>"
+        );
+    }
+}
+
+#[tokio::test]
+async fn incident_pages_have_valid_favicons_headings_and_labels() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let response = app
+        .api(&token)
+        .post(app.url("/api/v1/incidents"))
+        .json(&json!({"name": "Checkout errors", "impact": "major", "urgency": "high",
+                      "update": {"external_body": "Investigating.", "internal_body": "Pager went off."}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 201);
+    let incident: Value = response.json().await.unwrap();
+    let id = &incident["id"];
+    let external = [
+        "/".to_string(),
+        format!("/incidents/{id}"),
+        "/history".to_string(),
+        "/subscribe".to_string(),
+    ];
+    for path in &external {
+        let (status, html) = app.get_page(path).await;
+        assert_eq!(status, 200, "{path}");
+        assert_valid_markup(path, &html);
+    }
+    // A viewer: the console's Time Summary is read only.
+    app.sign_in_as("viewer@example.com", Role::Viewer).await;
+    let staff = [
+        "/internal".to_string(),
+        format!("/internal/incidents/{id}"),
+        format!("/admin/incidents/{id}"),
+    ];
+    for path in &staff {
+        let (status, html) = app.get_page(path).await;
+        assert_eq!(status, 200, "{path}");
+        assert_valid_markup(path, &html);
+    }
+    let console = format!("/admin/incidents/{id}");
+    let (_, html) = app.get_page(&console).await;
+    assert!(html.contains("Time Summary"));
+    assert_valid_markup(&console, &html);
+}
+
+#[tokio::test]
+async fn the_maintenance_form_has_consecutive_headings() {
+    let app = spawn_app().await;
+    let token = app.admin_token().await;
+    let api = app.create_component(&token, json!({"name": "API"})).await;
+    let maintenance = app
+        .create_maintenance(
+            &token,
+            json!({"name": "Upgrade", "scheduled_for": "2031-03-01T02:00:00Z",
+                   "scheduled_until": "2031-03-01T04:00:00Z", "components": [api["id"]]}),
+        )
+        .await;
+    app.sign_in_as("admin@example.com", Role::Admin).await;
+    let path = format!("/admin/maintenances/{}/edit", maintenance["id"]);
+    let (status, html) = app.get_page(&path).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("id=\"updates\""),
+        "the form lists the updates"
+    );
+    assert_valid_markup(&path, &html);
+}

@@ -5,8 +5,11 @@
 use actix_cors::Cors;
 use actix_governor::governor::middleware::NoOpMiddleware;
 use actix_governor::{Governor, GovernorConfig, PeerIpKeyExtractor};
+use actix_web::guard;
+use actix_web::http::{header, Method};
 use actix_web::middleware::from_fn;
-use actix_web::web;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::json;
 use tracing_actix_web::TracingLogger;
 
 use crate::error::AppError;
@@ -134,100 +137,90 @@ pub fn limited_forms(cfg: &mut web::ServiceConfig, login: &Limit, subscribe_limi
     );
 }
 
+/// One path of the API: a route per method it has, and for a method no
+/// path of the API has (TRACE, OPTIONS, CONNECT…) a 405 with an `Allow`
+/// header naming the ones it has. A verb the API uses elsewhere (a PATCH
+/// without an id) still falls through to the 404 as before.
+macro_rules! resource {
+    ($path:expr, $($method:ident => $handler:expr),+ $(,)?) => {
+        |cfg: &mut web::ServiceConfig| {
+            cfg$(.route($path, web::$method().to($handler)))+
+                .service(other_methods($path, &[$(stringify!($method)),+]));
+        }
+    };
+}
+
 /// The management API under `/api/v1`.
 pub fn api_v1(cfg: &mut web::ServiceConfig) {
-    cfg.route("/openapi.json", web::get().to(api::openapi))
-        .route("/components", web::get().to(api::components::list))
-        .route("/components", web::post().to(api::components::create))
-        .route("/components/{id}", web::get().to(api::components::show))
-        .route("/components/{id}", web::patch().to(api::components::update))
-        .route(
-            "/components/{id}",
-            web::delete().to(api::components::delete),
-        )
-        .route("/incidents", web::get().to(api::incidents::list))
-        .route("/incidents", web::post().to(api::incidents::create))
-        .route("/incidents/{id}", web::get().to(api::incidents::show))
-        .route("/incidents/{id}", web::patch().to(api::incidents::update))
-        .route(
-            "/incidents/{id}/updates",
-            web::post().to(api::incidents::post_update),
-        )
-        .route(
-            "/incidents/{id}/roles",
-            web::get().to(api::roster::incident_roles),
-        )
-        .route("/incidents/{id}/roles", web::post().to(api::roster::assign))
-        .route("/roster", web::get().to(api::roster::list))
-        .route("/roster/{role}", web::put().to(api::roster::update))
-        .route("/incidents/{id}/report", web::get().to(api::reports::show))
-        .route(
-            "/incidents/{id}/report",
-            web::patch().to(api::reports::update),
-        )
-        .route(
-            "/incidents/{id}/report/versions",
-            web::get().to(api::reports::versions),
-        )
-        .route(
-            "/incidents/{id}/report/versions/{n}",
-            web::get().to(api::reports::version),
-        )
-        .route(
-            "/incidents/{id}/report/{action}",
-            web::post().to(api::reports::step),
-        )
-        .route(
-            "/incidents/{id}/action-items",
-            web::get().to(api::reports::list_items),
-        )
-        .route(
-            "/incidents/{id}/action-items",
-            web::post().to(api::reports::create_item),
-        )
-        .route(
-            "/action-items/{id}",
-            web::patch().to(api::reports::update_item),
-        )
-        .route(
-            "/action-items/{id}",
-            web::delete().to(api::reports::delete_item),
-        )
-        .route("/metrics", web::get().to(api::metrics::summary))
-        .route("/metrics.csv", web::get().to(api::metrics::export_csv))
-        .route("/templates", web::get().to(api::templates::list))
-        .route("/templates", web::post().to(api::templates::create))
-        .route("/templates/{id}", web::get().to(api::templates::show))
-        .route("/templates/{id}", web::put().to(api::templates::replace))
-        .route("/component-groups", web::get().to(api::groups::list))
-        .route("/component-groups", web::post().to(api::groups::create))
-        .route("/component-groups/{id}", web::get().to(api::groups::show))
-        .route(
-            "/component-groups/{id}",
-            web::patch().to(api::groups::update),
-        )
-        .route(
-            "/component-groups/{id}",
-            web::delete().to(api::groups::delete),
-        )
-        .route("/maintenances", web::get().to(api::maintenances::list))
-        .route("/maintenances", web::post().to(api::maintenances::create))
-        .route("/maintenances/{id}", web::get().to(api::maintenances::show))
-        .route(
-            "/maintenances/{id}",
-            web::patch().to(api::maintenances::update),
-        )
-        .route(
-            "/maintenances/{id}",
-            web::delete().to(api::maintenances::delete),
-        )
-        .route(
-            "/maintenances/{id}/updates",
-            web::post().to(api::maintenances::post_update),
-        )
-        .route("/webhooks", web::get().to(api::webhooks::list))
-        .route("/webhooks", web::post().to(api::webhooks::create))
-        .route("/webhooks/{id}", web::delete().to(api::webhooks::delete));
+    use api::{components, groups, incidents, maintenances, metrics, reports, roster};
+    use api::{templates, webhooks};
+    cfg.configure(resource!("/openapi.json", get => api::openapi))
+        .configure(resource!("/components", get => components::list, post => components::create))
+        .configure(resource!("/components/{id}",
+            get => components::show, patch => components::update, delete => components::delete))
+        .configure(resource!("/incidents", get => incidents::list, post => incidents::create))
+        .configure(resource!("/incidents/{id}", get => incidents::show, patch => incidents::update))
+        .configure(resource!("/incidents/{id}/updates", post => incidents::post_update))
+        .configure(resource!("/incidents/{id}/roles",
+            get => roster::incident_roles, post => roster::assign))
+        .configure(resource!("/roster", get => roster::list))
+        .configure(resource!("/roster/{role}", put => roster::update))
+        .configure(resource!("/incidents/{id}/report", get => reports::show, patch => reports::update))
+        .configure(resource!("/incidents/{id}/report/versions", get => reports::versions))
+        .configure(resource!("/incidents/{id}/report/versions/{n}", get => reports::version))
+        .configure(resource!("/incidents/{id}/report/{action}", post => reports::step))
+        .configure(resource!("/incidents/{id}/action-items",
+            get => reports::list_items, post => reports::create_item))
+        .configure(resource!("/action-items/{id}",
+            patch => reports::update_item, delete => reports::delete_item))
+        .configure(resource!("/metrics", get => metrics::summary))
+        .configure(resource!("/metrics.csv", get => metrics::export_csv))
+        .configure(resource!("/templates", get => templates::list, post => templates::create))
+        .configure(resource!("/templates/{id}", get => templates::show, put => templates::replace))
+        .configure(resource!("/component-groups", get => groups::list, post => groups::create))
+        .configure(resource!("/component-groups/{id}",
+            get => groups::show, patch => groups::update, delete => groups::delete))
+        .configure(resource!("/maintenances", get => maintenances::list, post => maintenances::create))
+        .configure(resource!("/maintenances/{id}",
+            get => maintenances::show, patch => maintenances::update, delete => maintenances::delete))
+        .configure(resource!("/maintenances/{id}/updates", post => maintenances::post_update))
+        .configure(resource!("/webhooks", get => webhooks::list, post => webhooks::create))
+        .configure(resource!("/webhooks/{id}", delete => webhooks::delete));
+}
+
+/// The methods of the API's routes (and HEAD): any other is answered 405.
+const API_METHODS: [Method; 6] = [
+    Method::GET,
+    Method::HEAD,
+    Method::POST,
+    Method::PUT,
+    Method::PATCH,
+    Method::DELETE,
+];
+
+/// `path` for a method no route of the API has: 405, the methods `path` has
+/// in `Allow`, and the API's JSON error body.
+fn other_methods(path: &str, methods: &[&str]) -> actix_web::Resource {
+    let allow = methods
+        .iter()
+        .map(|m| m.to_ascii_uppercase())
+        .collect::<Vec<_>>()
+        .join(", ");
+    web::resource(path)
+        .guard(guard::fn_guard(|ctx| {
+            !API_METHODS.contains(&ctx.head().method)
+        }))
+        .to(move |req: HttpRequest| {
+            let message = format!(
+                "{} is not supported here: {} allows {allow}.",
+                req.method(),
+                req.path()
+            );
+            let response = HttpResponse::MethodNotAllowed()
+                .insert_header((header::ALLOW, allow.clone()))
+                .json(json!({"error": {"status": 405, "message": message}}));
+            async move { response }
+        })
 }
 
 /// The console under `/admin`: its handlers' errors become HTML error pages.

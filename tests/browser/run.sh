@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every browser test script (e2e.mjs, incidents.mjs, then the rest in name order), from any directory:
+# Runs every browser test script (e2e.mjs, incidents.mjs, then the rest in
+# name order, html.mjs, the Nu HTML Checker on the main pages, among them), from any directory:
 #   tests/browser/run.sh            # uses ../../target/debug/sitrep
 #   SITREP_BIN=/path/to/sitrep tests/browser/run.sh
 # Each script prints one line per check and its own "<script>: N passed,
@@ -7,7 +8,9 @@
 # Exits non-zero when either script fails (a script that dies before it
 # reports its totals counts as one failed check).
 # Installs Debian's chromium when /usr/bin/chromium is missing (needs root and
-# apt) and the pinned playwright-core when node_modules is missing. Never
+# apt), Debian's headless Java when `java` is missing (for vnu-jar), and the
+# pinned playwright-core and vnu-jar when node_modules lacks them (without
+# install scripts: vnu-jar's would download a Java of its own). Never
 # downloads Playwright's own browsers.
 set -euo pipefail
 
@@ -21,9 +24,17 @@ if [[ ! -x /usr/bin/chromium ]]; then
   "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
 fi
 
-if [[ ! -d node_modules ]]; then
+if ! command -v java >/dev/null; then
+  echo "run.sh: java is missing; installing Debian's default-jre-headless" >&2
+  SUDO=()
+  if [[ "$(id -u)" -ne 0 ]]; then SUDO=(sudo); fi
+  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update
+  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y default-jre-headless
+fi
+
+if [[ ! -d node_modules/playwright-core || ! -f node_modules/vnu-jar/build/dist/vnu.jar ]]; then
   # playwright-core has no browser download; the variable is belt and braces.
-  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --ignore-scripts
 fi
 
 totals="$(mktemp "${TMPDIR:-/tmp}/sitrep-browser-totals.XXXXXX")"

@@ -125,7 +125,7 @@ pub async fn show(
 
 /// Replace a template set's name, description and texts.
 #[utoipa::path(put, path = "/api/v1/templates/{id}", tag = "templates", request_body = TemplateSetInput,
-    responses((status = 200, body = TemplateSetView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = TemplateSetView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn replace(
     state: web::Data<AppState>,
     caller: ApiCaller,

@@ -68,7 +68,9 @@ impl From<PromiseAdherence> for PromisesView {
     }
 }
 
+/// A group of incidents' metrics (named apart from the component groups' `GroupView`).
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = MetricsGroupView)]
 pub struct GroupView {
     pub count: usize,
     #[schema(value_type = Object)]
@@ -150,6 +152,7 @@ pub struct RecurrenceView {
 
 /// An action item of an incident (read-only here).
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[schema(as = MetricsActionItemView)]
 pub struct ActionItemView {
     pub id: i64,
     pub action: String,

@@ -8,6 +8,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use sitrep::db::models::outbox::{self, NewNotification, NotificationKind};
+use sitrep::db::models::subscriber_admin;
 use sitrep::db::Db;
 use sitrep::domain::email::EmailAddress;
 use sitrep::domain::status::Audience;
@@ -229,6 +230,50 @@ pub(crate) async fn poll(
         }
         assert!(Instant::now() < deadline, "{}", failure());
         tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits until the outbox is idle: every notification written so far is
+/// fanned out (all its deliveries exist) and none of them has a delivery
+/// still pending. From then on nothing more will be sent for them, so a test
+/// can assert that some mail did not arrive without sleeping a guessed time.
+/// Fails loudly, naming what is still busy, after a generous 30 s.
+///
+/// A notification's rows commit with the write that caused it, so call this
+/// after the request (or scheduler run) has returned. With the app's worker
+/// off (`raw.worker = false`) the test must have fanned out and sent itself.
+pub(crate) async fn wait_until_outbox_idle(app: &TestApp) {
+    let limit = Duration::from_secs(30);
+    let deadline = Instant::now() + limit;
+    loop {
+        let latest = app
+            .app_state
+            .db
+            .run(|c| subscriber_admin::latest_notifications(c, 100_000))
+            .await
+            .unwrap();
+        let busy: Vec<_> = latest
+            .iter()
+            .filter(|(notification, progress)| notification.fanning_out() || progress.pending > 0)
+            .map(|(notification, progress)| {
+                (
+                    notification.id,
+                    notification.kind.clone(),
+                    notification.subject.clone(),
+                    notification.fanning_out(),
+                    progress.clone(),
+                )
+            })
+            .collect();
+        if busy.is_empty() {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the outbox is not idle after {limit:?}: (id, kind, subject, fanning out, progress) \
+             {busy:#?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 

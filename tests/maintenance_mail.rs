@@ -3,8 +3,6 @@
 //! the window, started and completed, each once even with schedulers racing;
 //! silent maintenance; audiences; component filters; hostile text.
 
-use std::time::Duration;
-
 use chrono::NaiveDateTime;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -13,7 +11,7 @@ use sitrep::domain::role::Role;
 use tempfile::TempDir;
 
 use crate::helpers::*;
-use crate::mail::{decoded, header, link, mails, part, wait_for, Sink};
+use crate::mail::{decoded, header, link, mails, part, wait_for, wait_until_outbox_idle, Sink};
 
 struct Setup {
     app: TestApp,
@@ -229,7 +227,7 @@ async fn scheduled_reminder_started_and_completed_each_arrive_once_with_working_
     run_due(&s.app.app_state, at("2031-03-02T00:00:00Z"))
         .await
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    wait_until_outbox_idle(&s.app).await;
     for (what, count) in [
         ("— starts", 1),
         ("reminder", 1),
@@ -270,7 +268,7 @@ async fn scheduled_reminder_started_and_completed_each_arrive_once_with_working_
             }),
         )
         .await;
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    wait_until_outbox_idle(&s.app).await;
     assert!(mails(&s.sink, "reader@example.com", "After unsubscribing").is_empty());
 }
 
@@ -371,7 +369,7 @@ async fn silent_maintenance_sends_nothing_audiences_and_component_filters_are_re
             assert!(text.contains("Affected: Web, API") || text.contains("Affected: API, Web"));
         }
     }
-    tokio::time::sleep(Duration::from_millis(1000)).await;
+    wait_until_outbox_idle(&s.app).await;
 
     for who in [
         "all@example.com",
@@ -584,7 +582,7 @@ async fn a_recurring_maintenance_is_reminded_once_per_window_and_the_console_can
     let (status, _, page) = s.app.post_form("/admin/maintenances", &loud).await;
     assert_eq!(status, 303, "{page}");
     wait_for(&s.sink, "reader@example.com", "Console loud", 1).await;
-    tokio::time::sleep(Duration::from_millis(1000)).await;
+    wait_until_outbox_idle(&s.app).await;
     assert!(mails(&s.sink, "reader@example.com", "Console silent").is_empty());
     let (_, list) = s
         .app

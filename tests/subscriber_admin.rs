@@ -12,7 +12,7 @@ use sitrep::notify::worker::Worker;
 use tempfile::TempDir;
 
 use crate::helpers::*;
-use crate::mail::{header, Sink};
+use crate::mail::{header, wait_until_outbox_idle, Sink};
 
 struct Setup {
     app: TestApp,
@@ -153,7 +153,7 @@ async fn admins_import_search_count_and_remove_subscribers_without_sending_mail(
     assert!(again.contains("<strong>0</strong> added"), "{again}");
 
     // No confirmation email: the outbox and the sink stay empty.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    wait_until_outbox_idle(&s.app).await;
     let notifications = s
         .app
         .app_state
@@ -390,7 +390,12 @@ async fn two_senders_fanning_out_the_same_notification_add_each_delivery_once() 
     recipients.sort();
     recipients.dedup();
     assert_eq!(recipients.len(), 53, "{recipients:?}");
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Nothing is left to send: every delivery is done and neither sender
+    // claims anything more, so a second copy could only be in the sink now.
+    wait_until_outbox_idle(&s.app).await;
+    for worker in [&one, &two] {
+        assert_eq!(worker.run_once(sitrep::db::now()).await.unwrap().claimed, 0);
+    }
     assert_eq!(s.sink.messages().len(), 53, "no email went out twice");
 }
 

@@ -2,8 +2,6 @@
 //! `smtp-sink`, see tests/mail.rs): double opt-in, incident update emails per
 //! audience and component, silent updates, one-click unsubscribe.
 
-use std::time::Duration;
-
 use serde_json::{json, Value};
 use sitrep::db::models::subscribers;
 use sitrep::domain::role::Role;
@@ -11,7 +9,7 @@ use sitrep::domain::status::Audience;
 use tempfile::TempDir;
 
 use crate::helpers::*;
-use crate::mail::{decoded, header, link, mails, part, wait_for, Sink};
+use crate::mail::{decoded, header, link, mails, part, wait_for, wait_until_outbox_idle, Sink};
 
 struct Setup {
     app: TestApp,
@@ -222,7 +220,7 @@ async fn incident_updates_reach_confirmed_subscribers_of_their_audience_and_comp
     )
     .await;
     wait_for(&s.sink, "api-fan@example.com", "Checkout errors", 3).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    wait_until_outbox_idle(&s.app).await;
     assert_eq!(
         mails(&s.sink, "all@example.com", "Checkout errors").len(),
         2,
@@ -340,7 +338,7 @@ async fn subscribing_twice_keeps_one_row_and_the_same_answer_and_bad_addresses_g
         .unwrap()
         .len();
     assert_eq!(count, 1);
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    wait_until_outbox_idle(&s.app).await;
     assert_eq!(mails(&s.sink, "twice@example.com", "Confirm").len(), 2);
 
     let (status, body) = subscribe(&s.app, "/subscribe", "not an address", &[]).await;
@@ -435,7 +433,7 @@ async fn opening_the_confirmation_link_confirms_nothing_until_its_button_is_pres
     )
     .await;
     wait_for(&s.sink, "clicked@example.com", "Checkout errors", 1).await;
-    tokio::time::sleep(Duration::from_millis(1000)).await;
+    wait_until_outbox_idle(&s.app).await;
     assert!(mails(&s.sink, "scanned@example.com", "Checkout errors").is_empty());
 
     // A POST without the page's CSRF token does not confirm either.

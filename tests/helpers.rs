@@ -314,3 +314,35 @@ impl TestApp {
         (status, response.text().await.unwrap())
     }
 }
+
+/// Whether the Python validator `module` (`feedparser`, `icalendar`) can be
+/// imported, for the checks that read a feed as a real client would. When it
+/// is missing, a plain `cargo test` skips that check with a note, but the full
+/// test command (`tests/run-all.sh` exports `SITREP_REQUIRE_VALIDATORS=1`) and
+/// any CI (`CI` set) fail instead: there a skipped validator is a hole.
+pub fn python_validator(module: &str) -> bool {
+    let available = std::process::Command::new("python3")
+        .args(["-c", &format!("import {module}")])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    let set = |name: &str| {
+        std::env::var(name)
+            .ok()
+            .is_some_and(|v| !v.is_empty() && v != "0" && !v.eq_ignore_ascii_case("false"))
+    };
+    if !available {
+        assert!(
+            !set("SITREP_REQUIRE_VALIDATORS") && !set("CI"),
+            "python3 cannot import {module}, and the full test command (SITREP_REQUIRE_VALIDATORS \
+             or CI is set) needs it: install it (tests/run-all.sh does: pip install feedparser \
+             icalendar)"
+        );
+        eprintln!(
+            "note: python3 has no {module} package; skipped its check (tests/run-all.sh installs \
+             it and requires it)"
+        );
+    }
+    available
+}

@@ -783,11 +783,7 @@ async fn the_maintenance_calendar_is_valid_icalendar() {
         .unwrap();
     assert_eq!(again.status().as_u16(), 304);
 
-    let has_python_icalendar = std::process::Command::new("python3")
-        .args(["-c", "import icalendar"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if has_python_icalendar {
+    if python_validator("icalendar") {
         let file = app.database.dir.path().join("maintenance.ics");
         std::fs::write(&file, &ics).unwrap();
         let checker = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/feeds/check_ics.py");
@@ -803,8 +799,6 @@ async fn the_maintenance_calendar_is_valid_icalendar() {
             String::from_utf8_lossy(&output.stdout),
             String::from_utf8_lossy(&output.stderr)
         );
-    } else {
-        eprintln!("note: python3 has no icalendar package; checked the feed in Rust only (tests/run-all.sh installs it)");
     }
 }
 

@@ -12,6 +12,7 @@
 import path from 'node:path';
 import {
   SHOTS, check, assert, runSuite, pathOf, noHorizontalOverflow, bannerText, signIn, expectNotice, createComponent,
+  shownInWidth,
 } from './lib.mjs';
 
 const ADMIN = 'admin@example.com';
@@ -135,8 +136,22 @@ await runSuite({
     return `lang="${lang}"`;
   });
 
-  await check('screenshot public-phone.png', async () => {
+  await check('public-phone.png shows, at 375 px, the banner on the first screen and API "Partial outage" in "Core services"', async () => {
+    const width = await visitor.evaluate(() => window.innerWidth);
+    assert(width === 375, `the window is ${width}px wide`);
+    const banner = visitor.locator('section[aria-label="Overall status"]');
+    const box = await shownInWidth(visitor, banner, 'the status banner');
+    assert(box.y < 740, `the banner starts at y ${Math.round(box.y)}, below the first screen`);
+    assert(await bannerText(visitor) === 'Partial System Outage', 'the banner changed');
+    await shownInWidth(visitor, visitor.getByText('Core services', { exact: true }), 'the group "Core services"');
+    const row = visitor.locator('li.row', { has: visitor.locator('.name', { hasText: /^API$/ }) });
+    await shownInWidth(visitor, row.locator('.name'), 'the name "API"');
+    await shownInWidth(visitor, row.locator('.status', { hasText: 'Partial outage' }), 'the status "Partial outage" of API');
+    const text = await visitor.evaluate(() => document.body.innerText);
+    assert(!text.includes('Billing backend'), 'visible text contains "Billing backend"');
+    const detail = await noHorizontalOverflow(visitor);
     await visitor.screenshot({ path: path.join(SHOTS, 'public-phone.png'), fullPage: true });
+    return detail;
   });
 
   await check('screenshot public-desktop.png (1280x900)', async () => {
@@ -174,8 +189,20 @@ await runSuite({
     assert(text === 'Minor Service Outage', `banner reads ${JSON.stringify(text)}`);
   });
 
-  await check('screenshot internal.png', async () => {
+  await check('internal.png shows /internal at 1280 px: the banner, API "Partial outage" and Billing backend tagged "internal"', async () => {
+    assert(pathOf(admin) === '/internal', `on ${admin.url()}`);
+    const width = await admin.evaluate(() => window.innerWidth);
+    assert(width === 1280, `the window is ${width}px wide`);
+    await shownInWidth(admin, admin.locator('section[aria-label="Overall status"]'), 'the status banner');
+    assert(await bannerText(admin) === 'Minor Service Outage', 'the banner changed');
+    const api = admin.locator('.row', { has: admin.locator('.name', { hasText: /^API$/ }) });
+    await shownInWidth(admin, api.locator('.status', { hasText: 'Partial outage' }), 'the status "Partial outage" of API');
+    const billing = admin.locator('.row', { has: admin.locator('.name', { hasText: 'Billing backend' }) });
+    await shownInWidth(admin, billing.locator('.name'), 'the name "Billing backend"');
+    await shownInWidth(admin, billing.locator('.tag', { hasText: 'internal' }), 'the "internal" tag of Billing backend');
+    const detail = await noHorizontalOverflow(admin);
     await admin.screenshot({ path: path.join(SHOTS, 'internal.png'), fullPage: true });
+    return detail;
   });
 
   await check('console /admin at 375 px has no horizontal overflow; screenshot admin-phone.png', async () => {

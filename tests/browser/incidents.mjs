@@ -15,6 +15,7 @@
 import path from 'node:path';
 import {
   SHOTS, check, assert, runSuite, pathOf, noHorizontalOverflow, bannerText, signIn, expectNotice, createComponent,
+  shownInWidth,
 } from './lib.mjs';
 
 const ADMIN = 'admin@example.com';
@@ -250,8 +251,21 @@ await runSuite({
     await section.getByText('We found the cause').waitFor({ state: 'visible' });
   });
 
-  await check('screenshot incident-internal-desktop.png', async () => {
+  await check('incident-internal-desktop.png shows, at 1280 px, the incident with its customer text and its "Staff only" text', async () => {
+    assert(pathOf(cmDesktop) === '/internal', `on ${cmDesktop.url()}`);
+    const width = await cmDesktop.evaluate(() => window.innerWidth);
+    assert(width === DESKTOP.width, `the window is ${width}px wide`);
+    await shownInWidth(cmDesktop, cmDesktop.locator('section[aria-label="Overall status"]'), 'the status banner');
+    const section = cmDesktop.getByRole('region', { name: 'Active incidents' });
+    await shownInWidth(cmDesktop, section.getByRole('heading', { name: TITLE }), `the title ${JSON.stringify(TITLE)}`);
+    await shownInWidth(cmDesktop, section.getByText('We found the cause'), 'the customer text');
+    const staff = section.locator('.internal-text', { hasText: SECRET });
+    await shownInWidth(cmDesktop, staff, 'the staff text');
+    const staffText = await staff.innerText();
+    assert(/Staff only/.test(staffText), `the staff text block reads ${JSON.stringify(staffText)}`);
+    const detail = await noHorizontalOverflow(cmDesktop);
     await shot(cmDesktop, 'incident-internal-desktop.png');
+    return detail;
   });
 
   await check('console incident page at 1280 px; screenshot incident-console-desktop.png', async () => {

@@ -140,6 +140,21 @@ export async function noHorizontalOverflow(page) {
   return `scrollWidth ${scrollWidth} <= ${innerWidth}`;
 }
 
+/**
+ * What a screenshot is meant to show is really on screen: `locator` is
+ * visible, has a size, and lies inside the window's width (not cut off at the
+ * right or pushed off to the left). Resolves to its bounding box.
+ */
+export async function shownInWidth(page, locator, what) {
+  await locator.waitFor({ state: 'visible' });
+  const box = await locator.boundingBox();
+  assert(box && box.width > 0 && box.height > 0, `${what} has no size on screen`);
+  const innerWidth = await page.evaluate(() => window.innerWidth);
+  assert(box.x >= 0 && box.x + box.width <= innerWidth + 0.5,
+    `${what} spans x ${Math.round(box.x)}..${Math.round(box.x + box.width)} in a ${innerWidth}px window`);
+  return box;
+}
+
 export async function bannerText(page) {
   const banner = page.locator('section[aria-label="Overall status"]');
   await banner.waitFor({ state: 'visible' });

@@ -29,7 +29,7 @@ pub mod webhooks;
 
 use std::sync::Arc;
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDateTime, SubsecRound};
 use serde::Serialize;
 
 use crate::config::Settings;
@@ -67,9 +67,12 @@ pub enum Clock {
 }
 
 impl Clock {
+    /// Now, to the microsecond: what both backends store (PostgreSQL keeps
+    /// microseconds), so an instant written and read back compares equal to
+    /// the one the write used.
     pub fn now(&self) -> NaiveDateTime {
         match self {
-            Clock::System => crate::db::now(),
+            Clock::System => crate::db::now().trunc_subsecs(6),
             Clock::Fixed(at) => *at,
         }
     }

@@ -318,7 +318,7 @@ impl TestApp {
 /// Whether the Python validator `module` (`feedparser`, `icalendar`) can be
 /// imported, for the checks that read a feed as a real client would. When it
 /// is missing, a plain `cargo test` skips that check with a note, but the full
-/// test command (`tests/run-all.sh` exports `SITREP_REQUIRE_VALIDATORS=1`) and
+/// test command (`tests/run-all.sh` exports `TEST_REQUIRE_VALIDATORS=1`) and
 /// any CI (`CI` set) fail instead: there a skipped validator is a hole.
 pub fn python_validator(module: &str) -> bool {
     let available = std::process::Command::new("python3")
@@ -334,8 +334,8 @@ pub fn python_validator(module: &str) -> bool {
     };
     if !available {
         assert!(
-            !set("SITREP_REQUIRE_VALIDATORS") && !set("CI"),
-            "python3 cannot import {module}, and the full test command (SITREP_REQUIRE_VALIDATORS \
+            !set("TEST_REQUIRE_VALIDATORS") && !set("CI"),
+            "python3 cannot import {module}, and the full test command (TEST_REQUIRE_VALIDATORS \
              or CI is set) needs it: install it (tests/run-all.sh does: pip install feedparser \
              icalendar)"
         );

@@ -38,7 +38,7 @@ if ! python3 -c 'import feedparser, icalendar' >/dev/null 2>&1; then
 fi
 # Under this command the feed and calendar tests fail, rather than skip,
 # when python3 cannot import their validators (tests/helpers.rs).
-export SITREP_REQUIRE_VALIDATORS=1
+export TEST_REQUIRE_VALIDATORS=1
 
 pg_dir=$(mktemp -d /tmp/sitrep-pg.XXXXXX)
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)

@@ -19,7 +19,9 @@ need_packages() {
   fi
 }
 
-need_packages libsqlite3-dev libpq-dev postgresql
+# SQLite, libpq and OpenSSL are compiled into the binary (Cargo.toml): only
+# the PostgreSQL server is needed, for the tests on PostgreSQL.
+need_packages postgresql
 
 # The email tests run against postfix's smtp-sink: preseed postfix so its
 # install asks nothing, and keep postfix's own mail service stopped.

@@ -1,6 +1,8 @@
 //! The update form shared by "open an incident" and "post an update":
 //! its fields, the draft they make and the preview.
 
+use actix_web::http::StatusCode;
+use actix_web::ResponseError;
 use chrono::NaiveDateTime;
 use serde::Serialize;
 
@@ -214,4 +216,13 @@ pub(super) async fn preview(
         out.internal_body = text;
     }
     Ok(())
+}
+
+/// A refused or invalid form is shown again with the error's message and
+/// status; other errors become error pages.
+pub(super) fn shown_with_the_form(err: AppError) -> Result<(StatusCode, String), AppError> {
+    match err {
+        AppError::Invalid(_) | AppError::Forbidden(_) => Ok((err.status_code(), err.message())),
+        other => Err(other),
+    }
 }

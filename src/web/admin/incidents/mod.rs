@@ -27,7 +27,7 @@ use crate::render::time::parse_input;
 use crate::web::auth::{CsrfForm, SignedIn};
 use crate::web::html::{self, see_other};
 use crate::web::state::AppState;
-use form::{draft_from, preview, Fields};
+use form::{draft_from, preview, shown_with_the_form, Fields};
 use pages::{new_page, show_page, ListPage, OpenIncidentRow, Promise, ResolvedRow};
 pub async fn list(
     state: web::Data<AppState>,
@@ -152,30 +152,23 @@ pub async fn create(
         Ok(Some(incident.id))
     }
     .await;
-    match outcome {
-        Ok(Some(id)) => Ok(see_other(&format!("/admin/incidents/{id}?done=opened"))),
-        Ok(None) => Ok(html::render(
-            &state,
-            &req,
-            Some(&staff.0),
-            StatusCode::OK,
-            "admin/incident_new",
-            page,
-        )),
-        Err(err @ (AppError::Invalid(_) | AppError::Forbidden(_))) => {
-            let status = err.status_code();
-            page.error = Some(err.message());
-            Ok(html::render(
-                &state,
-                &req,
-                Some(&staff.0),
-                status,
-                "admin/incident_new",
-                page,
-            ))
+    let status = match outcome {
+        Ok(Some(id)) => return Ok(see_other(&format!("/admin/incidents/{id}?done=opened"))),
+        Ok(None) => StatusCode::OK,
+        Err(err) => {
+            let (status, message) = shown_with_the_form(err)?;
+            page.error = Some(message);
+            status
         }
-        Err(other) => Err(other),
-    }
+    };
+    Ok(html::render(
+        &state,
+        &req,
+        Some(&staff.0),
+        status,
+        "admin/incident_new",
+        page,
+    ))
 }
 
 #[derive(serde::Deserialize)]
@@ -244,30 +237,23 @@ pub async fn post_update(
         Ok(true)
     }
     .await;
-    match outcome {
-        Ok(true) => Ok(see_other(&format!("/admin/incidents/{id}?done=posted"))),
-        Ok(false) => Ok(html::render(
-            &state,
-            &req,
-            Some(&staff.0),
-            StatusCode::OK,
-            "admin/incident",
-            page,
-        )),
-        Err(err @ (AppError::Invalid(_) | AppError::Forbidden(_))) => {
-            let status = err.status_code();
-            page.error = Some(err.message());
-            Ok(html::render(
-                &state,
-                &req,
-                Some(&staff.0),
-                status,
-                "admin/incident",
-                page,
-            ))
+    let status = match outcome {
+        Ok(true) => return Ok(see_other(&format!("/admin/incidents/{id}?done=posted"))),
+        Ok(false) => StatusCode::OK,
+        Err(err) => {
+            let (status, message) = shown_with_the_form(err)?;
+            page.error = Some(message);
+            status
         }
-        Err(other) => Err(other),
-    }
+    };
+    Ok(html::render(
+        &state,
+        &req,
+        Some(&staff.0),
+        status,
+        "admin/incident",
+        page,
+    ))
 }
 
 /// `POST /admin/incidents/{id}/edit` — impact, urgency and the other facts.
